@@ -1,0 +1,12 @@
+import "reflect-metadata";
+
+export * from "./errors.js";
+export * from "./backend/index.js";
+export * from "./tensor/index.js";
+export * from "./clip/index.js";
+export * from "./method/index.js";
+export * from "./train/index.js";
+export * from "./eval/index.js";
+export * from "./data/index.js";
+export * from "./gram/index.js";
+export * from "./experiment/index.js";

@@ -1,2 +1,4 @@
-// Public surface of src/backend (the owner of this folder adds its exports here).
-export {};
+export { initBackend, currentBackend, backendNames } from "./select.js";
+export type { BackendInfo, BackendOptions, BackendName } from "./select.js";
+export { registerFastMatMulGradient } from "./fast-matmul-grad.js";
+export { backendErrors } from "./errors.js";

@@ -1,2 +1,7 @@
-// Public surface of src/tensor (the owner of this folder adds its exports here).
-export {};
+export { Rng } from "./rng.js";
+export { readSafetensors, parseSafetensors, encodeSafetensors, writeSafetensors } from "./safetensors.js";
+export type { NamedArray, TensorMap, TensorToWrite } from "./safetensors.js";
+export { floatToHalfBits, halfBitsToFloat, roundToHalf } from "./half.js";
+export { compareArrays } from "./compare.js";
+export type { CloseReport } from "./compare.js";
+export { tensorErrors } from "./errors.js";

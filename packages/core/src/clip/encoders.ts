@@ -1,0 +1,113 @@
+import * as tf from "@tensorflow/tfjs";
+import type { ClipWeights } from "./weights.js";
+import { causalMask, layerNorm, linear2d, residualBlock } from "./layers.js";
+import { expandPrompt, maybeHalf, replaceTokens, type InjectionOptions, type TextInput, type VisionPrompts } from "./prompts.js";
+
+/**
+ * images [batch, 3, res, res] (NCHW, already normalised) -> patch tokens [batch, grid^2, width].
+ * conv1 with stride = kernel = patch is a matMul over flattened patches (no conv filter gradient needed).
+ */
+function embedPatches(weights: ClipWeights, images: tf.Tensor4D): tf.Tensor3D {
+  const { visionPatchSize: p, visionWidth: width } = weights.config;
+  const [batch, channels, height] = images.shape;
+  const grid = height / p;
+  const rows = tf.reshape(images, [batch * channels * grid, p, grid, p]); // [b*c*gy, py, gx, px]
+  const byCell = tf.transpose(rows, [0, 2, 1, 3]); // [b*c*gy, gx, py, px]
+  const perChannel = tf.reshape(byCell, [batch, channels, grid * grid, p * p]);
+  const patches = tf.reshape(tf.transpose(perChannel, [0, 2, 1, 3]), [batch * grid * grid, channels * p * p]);
+  return tf.reshape(tf.matMul(patches, weights.vision.patchT), [batch, grid * grid, width]);
+}
+
+/** CLIP image encoder with optional visual prompts. Returns raw features [batch, embed] (not normalised). */
+export function encodeImage(
+  weights: ClipWeights,
+  images: tf.Tensor4D,
+  prompts?: VisionPrompts,
+  options?: InjectionOptions,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const { vision, config } = weights;
+    const batch = images.shape[0];
+    const width = config.visionWidth;
+    const cls = tf.broadcastTo(tf.reshape(vision.classEmbedding, [1, 1, width]), [batch, 1, width]);
+    let x = tf.add(tf.concat([cls, embedPatches(weights, images)], 1), vision.positional) as tf.Tensor3D;
+    if (prompts?.tokens) x = tf.concat([x, expandPrompt(maybeHalf(prompts.tokens, options), batch)], 1);
+    x = layerNorm(x, vision.lnPre) as tf.Tensor3D;
+    vision.blocks.forEach((block, i) => {
+      const deep = i > 0 ? prompts?.deep?.[i] : undefined;
+      if (deep) x = replaceTokens(x, maybeHalf(deep, options), x.shape[1] - deep.shape[deep.rank - 2]!);
+      x = residualBlock(x, block, config.visionHeads);
+    });
+    const clsOut = tf.reshape(tf.slice(x, [0, 0, 0], [batch, 1, width]), [batch, width]);
+    return tf.matMul(layerNorm(clsOut, vision.lnPost) as tf.Tensor2D, vision.projection);
+  });
+}
+
+/** CLIP text encoder over prepared input embeddings. Returns raw features [sequences, embed]. */
+export function encodeText(weights: ClipWeights, input: TextInput, options?: InjectionOptions): tf.Tensor2D {
+  return tf.tidy(() => {
+    const { text, config } = weights;
+    const [sequences, tokens, width] = input.embeddings.shape;
+    const mask = causalMask(tokens);
+    const start = input.promptStart ?? 1;
+    let x = tf.add(input.embeddings, text.positional) as tf.Tensor3D;
+    text.blocks.forEach((block, i) => {
+      const deep = i > 0 ? input.deepPrompts?.[i] : undefined;
+      if (deep) x = replaceTokens(x, maybeHalf(deep, options), start);
+      x = residualBlock(x, block, config.textHeads, mask);
+    });
+    x = layerNorm(x, text.lnFinal) as tf.Tensor3D;
+    // EOT pooling as a one-hot product (a gather's gradient has no kernel on wasm).
+    const oneHot = tf.oneHot(tf.tensor1d(input.eotIndices as number[], "int32"), tokens); // [sequences, tokens]
+    const pooled = tf.reshape(tf.matMul(tf.reshape(oneHot, [sequences, 1, tokens]), x), [sequences, width]);
+    return tf.matMul(pooled as tf.Tensor2D, text.projection);
+  });
+}
+
+/** Rows of token ids -> token embeddings [rows, tokens, width] (lookup with a backend-independent gradient). */
+export function embedTokens(weights: ClipWeights, tokenIds: ArrayLike<number>[]): tf.Tensor3D {
+  const rows = tokenIds.length;
+  const tokens = tokenIds[0]?.length ?? 0;
+  const flat = new Int32Array(rows * tokens);
+  tokenIds.forEach((row, r) => flat.set(Array.from(row), r * tokens));
+  return tf.reshape(embeddingLookup(weights.text.tokenEmbedding, flat), [rows, tokens, weights.config.textWidth]);
+}
+
+/** table[ids]; the gradient scatters rows back in plain JS (UnsortedSegmentSum is missing on wasm). */
+export function embeddingLookup(table: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
+  const lookup = tf.customGrad((t: tf.Tensor) => ({
+    value: tf.gather(t as tf.Tensor2D, tf.tensor1d(ids, "int32")),
+    gradFunc: (dy: tf.Tensor) => {
+      const [vocab, width] = table.shape;
+      const rows = dy.dataSync();
+      const grad = new Float32Array(vocab * width);
+      for (let r = 0; r < ids.length; r++) {
+        const base = ids[r]! * width;
+        for (let c = 0; c < width; c++) grad[base + c]! += rows[r * width + c]!;
+      }
+      return tf.tensor2d(grad, [vocab, width]);
+    },
+  }));
+  return lookup(table) as tf.Tensor2D;
+}
+
+/** L2-normalise along the last axis (x / ||x||, as CLIP does). */
+export function l2Normalize(x: tf.Tensor): tf.Tensor {
+  return tf.div(x, tf.norm(x, "euclidean", -1, true));
+}
+
+/**
+ * Cosine logits scaled by exp(logitScale). image [batch, embed]; text [classes, embed] shared by the batch,
+ * or [batch, classes, embed] per image (image-conditioned prompts). Returns [batch, classes].
+ */
+export function clipLogits(imageFeatures: tf.Tensor2D, textFeatures: tf.Tensor, logitScale: tf.Scalar): tf.Tensor2D {
+  return tf.tidy(() => {
+    const image = l2Normalize(imageFeatures) as tf.Tensor2D;
+    const text = l2Normalize(textFeatures);
+    const scale = tf.exp(logitScale);
+    if (text.rank === 2) return tf.mul(scale, tf.matMul(image, tf.transpose(text as tf.Tensor2D))) as tf.Tensor2D;
+    const [batch, embed] = image.shape;
+    const perImage = tf.matMul(tf.reshape(image, [batch, 1, embed]), tf.transpose(text, [0, 2, 1]) as tf.Tensor3D);
+    return tf.mul(scale, tf.reshape(perImage, [batch, text.shape[1]!])) as tf.Tensor2D;
+  });
+}

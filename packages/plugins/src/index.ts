@@ -1,1 +1,1 @@
-export {};
+export { coop } from "./coop/index.js";

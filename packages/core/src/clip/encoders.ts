@@ -75,7 +75,7 @@ export function embedTokens(weights: ClipWeights, tokenIds: ArrayLike<number>[])
 
 /** table[ids]; the gradient scatters rows back in plain JS (UnsortedSegmentSum is missing on wasm). */
 export function embeddingLookup(table: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
-  const lookup = tf.customGrad((t: tf.Tensor) => ({
+  const lookup = tf.customGrad(((t: tf.Tensor) => ({
     value: tf.gather(t as tf.Tensor2D, tf.tensor1d(ids, "int32")),
     gradFunc: (dy: tf.Tensor) => {
       const [vocab, width] = table.shape;
@@ -87,7 +87,7 @@ export function embeddingLookup(table: tf.Tensor2D, ids: Int32Array): tf.Tensor2
       }
       return tf.tensor2d(grad, [vocab, width]);
     },
-  }));
+  })) as any);
   return lookup(table) as tf.Tensor2D;
 }
 

@@ -23,7 +23,9 @@ export class ClipModel {
   static fromTensorMap(map: TensorMap, options: LoadClipOptions = {}): ClipModel {
     const openai = isHuggingFaceNaming(map) ? openAiFromHuggingFace(map) : map;
     const config = inferConfig(openai, normaliseConfig(options.config));
-    const weights = tf.tidy(() => prepareWeights(tensorsFromMap(openai), config));
+    const weights = tf.tidy(
+      () => prepareWeights(tensorsFromMap(openai), config) as unknown as tf.TensorContainer,
+    ) as unknown as ClipWeights;
     return new ClipModel(weights);
   }
 

@@ -34,10 +34,10 @@ export interface InjectionOptions {
   readonly halfPrecisionPrompts?: boolean;
 }
 
-const roundHalfWithGrad = tf.customGrad((x: tf.Tensor) => ({
+const roundHalfWithGrad = tf.customGrad(((x: tf.Tensor) => ({
   value: tf.tensor(roundToHalf(x.dataSync() as Float32Array), x.shape, "float32"),
   gradFunc: (dy: tf.Tensor) => tf.tensor(roundToHalf(dy.dataSync() as Float32Array), dy.shape, "float32"),
-}));
+})) as any);
 
 export function maybeHalf(prompt: tf.Tensor, options?: InjectionOptions): tf.Tensor {
   return options?.halfPrecisionPrompts ? (roundHalfWithGrad(prompt) as tf.Tensor) : prompt;

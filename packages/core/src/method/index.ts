@@ -1,2 +1,11 @@
-// Public surface of src/method (the owner of this folder adds its exports here).
-export {};
+export type { Backbone, LearnerState, LossTerms, MethodContext, PromptLearner, PromptTokenizer, TextSide } from "./contract.js";
+export { defineMethod, methodNamePattern } from "./define.js";
+export type { MethodDefinition, MethodSpec } from "./define.js";
+export { MethodRegistry, editDistance, nearestName } from "./registry.js";
+export { forward, trainingLoss, imageFeaturesOf, textFeaturesOf, canCacheImageFeatures } from "./forward.js";
+export type { ForwardBatch, ForwardResult } from "./forward.js";
+export { ClassPrompts, wordEmbeddings } from "./text-prompts.js";
+export type { ClassTokenPosition } from "./text-prompts.js";
+export { stateOf, loadStateInto, variableFrom, torchLinearInit } from "./state.js";
+export { loadPlugin, methodsExportedBy } from "./plugins.js";
+export { methodErrors } from "./errors.js";

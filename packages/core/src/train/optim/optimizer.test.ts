@@ -10,6 +10,7 @@ import {
   addUpdates,
   createOptimizer,
   mapGradients,
+  mapTensors,
   sgd,
   type GradientTransformation,
   type Optimizer,
@@ -211,6 +212,37 @@ describe("Optimizer", () => {
     expect(values[0]).toBeCloseTo(0.75, 6);
     expect(values[1]).toBeCloseTo(0.75, 6);
     gradient.dispose();
+  });
+
+  it("accepts a user-defined stateful link (the docs/optimizers.md example) and saves its state", () => {
+    const emaOfGradients = (decay: number): GradientTransformation => ({
+      name: "emaOfGradients",
+      init: (params) => {
+        const state: Record<string, tf.Tensor> = {};
+        for (const name of Object.keys(params)) state[`ema/${name}`] = tf.zerosLike(params[name]!);
+        return state;
+      },
+      update(grads, state) {
+        const next: Record<string, tf.Tensor> = {};
+        const updates = mapTensors(grads, (g, name) => {
+          const ema = tf.add(tf.mul(state[`ema/${name}`]!, decay), tf.mul(g, 1 - decay));
+          next[`ema/${name}`] = ema;
+          return ema;
+        });
+        return { updates, state: next };
+      },
+    });
+    const p = tf.variable(tf.tensor1d([0]));
+    const optimizer = createOptimizer(chain(emaOfGradients(0.5), sgd({ lr: 0.1 })), { p });
+    const g = tf.tensor1d([1]);
+    // ema 0.5 then 0.75; p = -0.05 then -0.05 - 0.075 = -0.125
+    optimizer.step({ p: g });
+    optimizer.step({ p: g });
+    expect(p.dataSync()[0]).toBeCloseTo(-0.125, 7);
+    expect(Object.keys(optimizer.state().tensors)).toEqual(["0/ema/p"]);
+    expect(Array.from(optimizer.state().tensors["0/ema/p"]!)).toEqual([0.75]);
+    optimizer.dispose();
+    tf.dispose([p, g]);
   });
 });
 

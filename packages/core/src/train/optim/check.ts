@@ -1,7 +1,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { LearningRate } from "../schedule.js";
 import { optimErrors } from "./errors.js";
-import type { TensorMap } from "./types.js";
+import type { NamedTensors } from "./types.js";
 
 interface Range {
   readonly min?: number;
@@ -47,8 +47,8 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  */
 export function requireMatchingTensors(
   kind: string,
-  tensors: TensorMap,
-  reference: TensorMap,
+  tensors: NamedTensors,
+  reference: NamedTensors,
   code: "VLP_OPTIM_GRADIENT_MISMATCH" | "VLP_OPTIM_BAD_LINK_OUTPUT" = "VLP_OPTIM_GRADIENT_MISMATCH",
 ): void {
   const fail = (detail: string) => optimErrors.make(code, detail);

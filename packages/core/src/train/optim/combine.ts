@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { requireMatchingTensors } from "./check.js";
-import { mapTensors, type GradientTransformation, type OptState, type TensorMap } from "./types.js";
+import { mapTensors, type GradientTransformation, type OptState, type NamedTensors } from "./types.js";
 
 function linkState(state: OptState, prefix: string): OptState {
   const own: Record<string, tf.Tensor> = {};
@@ -48,7 +48,7 @@ export function named(name: string, transform: GradientTransformation): Gradient
 }
 
 /** Assign `param + update` into every variable (in place). Updates must match the variables one to one. */
-export function applyUpdates(params: Readonly<Record<string, tf.Variable>>, updates: TensorMap): void {
+export function applyUpdates(params: Readonly<Record<string, tf.Variable>>, updates: NamedTensors): void {
   requireMatchingTensors("update", updates, params);
   tf.tidy(() => {
     for (const name of Object.keys(params)) params[name]!.assign(tf.add(params[name]!, updates[name]!));
@@ -56,7 +56,7 @@ export function applyUpdates(params: Readonly<Record<string, tf.Variable>>, upda
 }
 
 /** Functional form: new tensors `param + update` (for inner loops that must not write into variables). */
-export function addUpdates(params: TensorMap, updates: TensorMap): TensorMap {
+export function addUpdates(params: NamedTensors, updates: NamedTensors): NamedTensors {
   requireMatchingTensors("update", updates, params);
   return mapTensors(params, (param, name) => tf.add(param, updates[name]!));
 }

@@ -1,5 +1,5 @@
 // Public surface of src/train/optim: optimizers as composable gradient transformations (docs/optimizers.md).
-export type { GradientTransformation, OptState, StepInfo, TensorMap, UpdateResult } from "./types.js";
+export type { GradientTransformation, OptState, StepInfo, NamedTensors, UpdateResult } from "./types.js";
 export { mapTensors, statelessTransform } from "./types.js";
 export { chain, named, applyUpdates, addUpdates } from "./combine.js";
 export {

@@ -14,7 +14,7 @@ import {
   sgd,
   type GradientTransformation,
   type Optimizer,
-  type TensorMap,
+  type NamedTensors,
 } from "./index.js";
 
 function expectCode(fn: () => unknown, code: string): void {
@@ -47,7 +47,7 @@ function stepWith(optimizer: Optimizer, i: number): void {
 
 const regulated = (): GradientTransformation =>
   chain(
-    mapGradients((grads: TensorMap) => ({ ctx: tf.mul(grads.ctx!, 0.5), bias: tf.neg(grads.bias!) }), "halve"),
+    mapGradients((grads: NamedTensors) => ({ ctx: tf.mul(grads.ctx!, 0.5), bias: tf.neg(grads.bias!) }), "halve"),
     clipByGlobalNorm(1),
     sgd({ lr: 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: true }),
   );

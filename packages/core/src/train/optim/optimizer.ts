@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { requireMatchingTensors } from "./check.js";
 import { applyUpdates } from "./combine.js";
 import { optimErrors } from "./errors.js";
-import type { GradientTransformation, OptState, StepInfo, TensorMap } from "./types.js";
+import type { GradientTransformation, OptState, StepInfo, NamedTensors } from "./types.js";
 
 /** An optimizer's state as plain data (for checkpoints). Shapes come from the optimizer it is loaded into. */
 export interface OptimizerSnapshot {
@@ -29,7 +29,7 @@ export interface Optimizer {
   /** The learning rate the next update uses, if the transformation reports one. */
   learningRate(): number | undefined;
   /** Transform the gradients and add the updates to the variables. The caller keeps (and disposes) `grads`. */
-  step(grads: TensorMap): void;
+  step(grads: NamedTensors): void;
   /** Copy the state out (reads every state tensor back). */
   state(): OptimizerSnapshot;
   /** Replace the state with a snapshot from `state()`; validated fully before anything changes. */
@@ -105,7 +105,7 @@ class TransformOptimizer implements Optimizer {
     return this.transform.learningRate?.(this.info());
   }
 
-  step(grads: TensorMap): void {
+  step(grads: NamedTensors): void {
     this.live();
     requireMatchingTensors("gradient", grads, this.params);
     const previous = this.current;

@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adamw, chain, clipByGlobalNorm, createOptimizer, mapGradients, scale, sgd } from "./index.js";
-import type { GradientTransformation, TensorMap } from "./index.js";
+import type { GradientTransformation, NamedTensors } from "./index.js";
 
 function expectClose(actual: ArrayLike<number>, expected: number[], tolerance = 1e-6): void {
   expect(actual.length).toBe(expected.length);
@@ -115,7 +115,7 @@ describe.each(["cpu", "wasm"])("optimizers on %s", (backend) => {
     // clip then scale: [3, 4] * 1 / 5.000001 = [0.59999988, 0.79999984] -> * 2 = [1.19999976, 1.59999968]
     expectClose(run(chain(clipByGlobalNorm(1), scale(2))), [1.19999976, 1.59999968]);
     // a user link: (g + 1) * 3 = [12, 15] versus 3 g + 1 = [10, 13]
-    const addOne = mapGradients((grads: TensorMap) => ({ p: tf.add(grads.p!, 1) }));
+    const addOne = mapGradients((grads: NamedTensors) => ({ p: tf.add(grads.p!, 1) }));
     expect(run(chain(addOne, scale(3)))).toEqual([12, 15]);
     expect(run(chain(scale(3), addOne))).toEqual([10, 13]);
     g.p.dispose();

@@ -12,7 +12,7 @@ import {
   type GradientTransformation,
   type OptState,
   type StepInfo,
-  type TensorMap,
+  type NamedTensors,
 } from "./types.js";
 
 /** Passes gradients through unchanged. */
@@ -68,7 +68,7 @@ export interface MomentumOptions {
   readonly nesterov?: boolean;
 }
 
-function withPrefix(prefix: string, tensors: TensorMap): OptState {
+function withPrefix(prefix: string, tensors: NamedTensors): OptState {
   const out: Record<string, tf.Tensor> = {};
   for (const name of Object.keys(tensors)) out[prefix + name] = tensors[name]!;
   return out;
@@ -168,7 +168,7 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation {
 }
 
 /** The function a user link runs: returns new gradients, one per input gradient, same names and shapes. */
-export type GradientFunction = (grads: TensorMap, params: TensorMap, info: StepInfo) => TensorMap;
+export type GradientFunction = (grads: NamedTensors, params: NamedTensors, info: StepInfo) => NamedTensors;
 
 /**
  * Insert any function of the gradients into a chain, e.g. GRAM's regulator:

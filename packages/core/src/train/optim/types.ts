@@ -1,7 +1,7 @@
 import type * as tf from "@tensorflow/tfjs";
 
 /** Named tensors: gradients, updates, parameters (by the learner's variable names). */
-export type TensorMap = Readonly<Record<string, tf.Tensor>>;
+export type NamedTensors = Readonly<Record<string, tf.Tensor>>;
 
 /**
  * A transformation's state: a flat map of tensors with names of the transformation's choosing
@@ -19,7 +19,7 @@ export interface StepInfo {
 
 export interface UpdateResult {
   /** One tensor per gradient; the parameter moves to `param + update`. */
-  readonly updates: TensorMap;
+  readonly updates: NamedTensors;
   readonly state: OptState;
 }
 
@@ -32,15 +32,15 @@ export interface GradientTransformation {
   /** Short name for messages, e.g. "sgd" or "chain(clipByGlobalNorm, sgd)". */
   readonly name: string;
   /** The initial state for these parameters (zeros for moment buffers). */
-  init(params: TensorMap): OptState;
+  init(params: NamedTensors): OptState;
   /** Turn incoming gradients (or the previous link's updates) into updates and the next state. */
-  update(grads: TensorMap, state: OptState, params: TensorMap, info: StepInfo): UpdateResult;
+  update(grads: NamedTensors, state: OptState, params: NamedTensors, info: StepInfo): UpdateResult;
   /** The learning rate this link applies at `info`, for logging; links without one leave it out. */
   learningRate?(info: StepInfo): number;
 }
 
 /** Apply `fn` to every named tensor, keeping the names. */
-export function mapTensors(tensors: TensorMap, fn: (tensor: tf.Tensor, name: string) => tf.Tensor): TensorMap {
+export function mapTensors(tensors: NamedTensors, fn: (tensor: tf.Tensor, name: string) => tf.Tensor): NamedTensors {
   const out: Record<string, tf.Tensor> = {};
   for (const name of Object.keys(tensors)) out[name] = fn(tensors[name]!, name);
   return out;
@@ -49,7 +49,7 @@ export function mapTensors(tensors: TensorMap, fn: (tensor: tf.Tensor, name: str
 /** A transformation without state whose updates are `fn(grads, params, info)`. */
 export function statelessTransform(
   name: string,
-  fn: (grads: TensorMap, params: TensorMap, info: StepInfo) => TensorMap,
+  fn: (grads: NamedTensors, params: NamedTensors, info: StepInfo) => NamedTensors,
 ): GradientTransformation {
   return {
     name,

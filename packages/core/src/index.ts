@@ -10,3 +10,4 @@ export * from "./eval/index.js";
 export * from "./data/index.js";
 export * from "./gram/index.js";
 export * from "./experiment/index.js";
+export * from "./pretrain/index.js";

@@ -1,0 +1,62 @@
+import * as tf from "@tensorflow/tfjs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "../backend/select.js";
+import type { ClipConfig } from "../clip/config.js";
+import { ClipModel } from "../clip/model.js";
+import { WordTokenizer } from "../clip/tokenizer.js";
+import type { RgbImage } from "../data/image.js";
+import { pretrainClip, saveClipWeights, type PretrainCorpus } from "./pretrain.js";
+
+const config: ClipConfig = {
+  embedDim: 16, imageResolution: 16, visionLayers: 1, visionWidth: 32, visionHeads: 2, visionPatchSize: 8,
+  contextLength: 6, vocabSize: 16, textWidth: 32, textHeads: 2, textLayers: 1,
+};
+
+const colours: [string, [number, number, number]][] = [
+  ["red", [230, 20, 20]], ["green", [20, 200, 40]], ["blue", [20, 40, 230]], ["yellow", [240, 230, 20]],
+  ["black", [10, 10, 10]], ["white", [250, 250, 250]],
+];
+
+/** Six solid-colour pictures, each captioned with its colour word. */
+const corpus: PretrainCorpus = {
+  size: colours.length,
+  image: (i): RgbImage => {
+    const data = new Uint8Array(16 * 16 * 3);
+    for (let p = 0; p < 256; p++) data.set(colours[i]![1], p * 3);
+    return { width: 16, height: 16, data };
+  },
+  caption: (i) => `a ${colours[i]![0]} picture`,
+};
+
+const tokenizer = WordTokenizer.fromWords(["a", "picture", ...colours.map(([name]) => name)]);
+
+describe("CLIP pretraining", () => {
+  beforeAll(() => initBackend({ backend: "cpu", log: () => {} }));
+
+  it("the contrastive loss falls", async () => {
+    const result = await pretrainClip({ config: { ...config, vocabSize: tokenizer.vocabSize }, tokenizer, corpus, steps: 40, batchSize: 6, lr: 3e-3, warmupSteps: 4, seed: 1, cropScale: null });
+    const first = result.losses.slice(0, 5).reduce((a, b) => a + b) / 5;
+    const last = result.losses.slice(-5).reduce((a, b) => a + b) / 5;
+    expect(last).toBeLessThan(first * 0.6);
+    tf.dispose(Object.values(result.weights));
+  });
+
+  it("resumes from its checkpoint at the same step with the same losses, and exports loadable weights", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vlp-pretrain-"));
+    const base = { config: { ...config, vocabSize: tokenizer.vocabSize }, tokenizer, corpus, batchSize: 4, lr: 1e-3, warmupSteps: 2, seed: 3 };
+    const straight = await pretrainClip({ ...base, steps: 12 });
+    const firstLeg = await pretrainClip({ ...base, steps: 12, checkpointDir: dir, checkpointEvery: 4, onProgress: (p) => { if (p.step === 8) throw new Error("interrupted"); } }).catch((e) => e);
+    expect(String(firstLeg)).toContain("interrupted");
+    const resumed = await pretrainClip({ ...base, steps: 12, checkpointDir: dir, checkpointEvery: 4 });
+    expect(resumed.resumedFrom).toBe(4);
+    expect(resumed.losses).toEqual(straight.losses);
+    await saveClipWeights(join(dir, "model.safetensors"), resumed.weights, base.config, "F16");
+    const model = await ClipModel.load(join(dir, "model.safetensors"));
+    expect(model.config).toEqual(base.config);
+    model.dispose();
+    tf.dispose([...Object.values(straight.weights), ...Object.values(resumed.weights)]);
+  });
+});

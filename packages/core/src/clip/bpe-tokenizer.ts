@@ -62,6 +62,7 @@ export class BpeTokenizer implements Tokenizer {
   readonly source: string;
   private readonly encoder: ReadonlyMap<string, number>;
   private readonly decoder: Map<number, string>;
+  private readonly merges: readonly (readonly [string, string])[];
   private readonly ranks = new Map<string, number>();
   private readonly cache = new Map<string, number[]>();
 
@@ -71,10 +72,13 @@ export class BpeTokenizer implements Tokenizer {
     this.source = vocabulary.source;
     this.encoder = new Map(vocabulary.vocab);
     this.decoder = new Map([...this.encoder].map(([token, id]) => [id, token]));
-    vocabulary.merges.forEach(([first, second], rank) => this.ranks.set(`${first} ${second}`, rank));
+    this.merges = [...vocabulary.merges];
+    this.merges.forEach(([first, second], rank) => this.ranks.set(`${first} ${second}`, rank));
     this.sotToken = this.encoder.get(SOT_TEXT)!;
     this.eotToken = this.encoder.get(EOT_TEXT)!;
-    this.vocabSize = Math.max(...this.decoder.keys()) + 1;
+    let largestId = 0;
+    for (const id of this.decoder.keys()) largestId = Math.max(largestId, id);
+    this.vocabSize = largestId + 1;
     this.seedCache();
   }
 
@@ -112,6 +116,11 @@ export class BpeTokenizer implements Tokenizer {
   /** clip.tokenize: one zero-padded row [contextLength] per text, SOT first and EOT after the text. */
   tokenize(texts: string | readonly string[], contextLength = CLIP_CONTEXT_LENGTH, truncate = false): number[][] {
     return contextRows(this, texts, contextLength, truncate);
+  }
+
+  /** The vocabulary and ranked merges (e.g. to save them as Hugging Face vocab.json + merges.txt). */
+  toVocabulary(): BpeVocabulary {
+    return { vocab: new Map(this.encoder), merges: this.merges.map(([a, b]) => [a, b] as const), source: this.source };
   }
 
   /** The BPE pieces of one word (already split and lower-cased), e.g. "photo" → ["photo</w>"]. */

@@ -1,0 +1,204 @@
+/**
+ * Runs a manifest's grid: plans it, skips runs the store has finished (unless `force`), produces each
+ * needed meta-checkpoint once, executes the remaining runs one at a time through the injected executor and
+ * stores each result as soon as it is known. A failing run is recorded and the grid goes on (unless
+ * `failFast`); an interrupt stops after the run in progress, which is the most a crash can lose.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { isVlpromptError } from "../errors.js";
+import { experimentErrors } from "./errors.js";
+import { planManifest, type Plan } from "./plan.js";
+import type { ResolvedManifest } from "./resolve.js";
+import { ResultsStore, writeFileAtomic } from "./store.js";
+import type {
+  ExecutionContext,
+  MetaJobSpec,
+  MetaTrainExecutor,
+  RunExecutor,
+  RunProgress,
+  RunRecord,
+  RunResult,
+  RunSpec,
+} from "./types.js";
+
+export type RunEvent =
+  | { readonly type: "plan"; readonly plan: Plan; readonly toRun: readonly RunSpec[]; readonly skipped: number; readonly metaToRun: number }
+  | { readonly type: "meta-start"; readonly job: MetaJobSpec; readonly index: number; readonly total: number }
+  | { readonly type: "meta-progress"; readonly job: MetaJobSpec; readonly progress: RunProgress }
+  | { readonly type: "meta-done"; readonly job: MetaJobSpec; readonly wallTimeMs: number }
+  | { readonly type: "meta-failed"; readonly job: MetaJobSpec; readonly error: Error }
+  | { readonly type: "run-start"; readonly spec: RunSpec; readonly index: number; readonly total: number }
+  | { readonly type: "run-progress"; readonly spec: RunSpec; readonly progress: RunProgress }
+  | { readonly type: "run-done"; readonly spec: RunSpec; readonly result: RunResult }
+  | { readonly type: "run-failed"; readonly spec: RunSpec; readonly error: Error }
+  | { readonly type: "warning"; readonly message: string };
+
+export interface RunManifestOptions {
+  readonly executeRun: RunExecutor;
+  /** Needed only when a GRAM entry has no `metaCheckpoint` and its checkpoint is not stored yet. */
+  readonly executeMetaTraining?: MetaTrainExecutor;
+  /** Overrides the manifest's output directory. */
+  readonly outDir?: string;
+  /** Redo runs (and meta-training jobs) that are already finished. */
+  readonly force?: boolean;
+  /** Stop at the first failed run instead of going on with the rest of the grid. */
+  readonly failFast?: boolean;
+  readonly onEvent?: (event: RunEvent) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface RunSummary {
+  readonly outDir: string;
+  readonly planned: number;
+  readonly skipped: number;
+  readonly completed: number;
+  readonly failed: readonly { readonly spec: RunSpec; readonly error: Error }[];
+  readonly interrupted: boolean;
+  /** The stored record of every planned run that has one (finished now or before). */
+  readonly records: readonly RunRecord[];
+}
+
+const errorInfo = (error: Error) => ({
+  ...(isVlpromptError(error) ? { code: error.code } : {}),
+  message: error.message,
+});
+
+const asError = (value: unknown) => (value instanceof Error ? value : new Error(String(value)));
+
+/** Checks the executor's result has the documented shape before it is stored. */
+export function checkRunResult(spec: RunSpec, result: RunResult): void {
+  const fraction = (value: unknown) => typeof value === "number" && value >= 0 && value <= 1;
+  const problems: string[] = [];
+  if (!fraction(result?.accuracy)) problems.push(`accuracy ${String(result?.accuracy)} is not in [0, 1]`);
+  if (typeof result?.perClassAccuracy !== "object" || result.perClassAccuracy === null) problems.push("perClassAccuracy missing");
+  if (!Array.isArray(result?.curve)) problems.push("curve missing");
+  if (typeof result?.wallTimeMs !== "number") problems.push("wallTimeMs missing");
+  if (typeof result?.backend !== "string") problems.push("backend missing");
+  if (spec.protocol.kind === "base-to-new" && !(fraction(result?.baseAccuracy) && fraction(result?.newAccuracy))) {
+    problems.push("base-to-new needs baseAccuracy and newAccuracy in [0, 1]");
+  }
+  for (const target of spec.protocol.targets) {
+    if (!fraction(result?.targetAccuracy?.[target])) problems.push(`targetAccuracy.${target} missing`);
+  }
+  if (problems.length > 0) {
+    throw experimentErrors.make("VLP_RUN_BAD_RESULT", `run ${spec.id} (${spec.entryId} on ${spec.dataset}): ${problems.join("; ")}`);
+  }
+}
+
+/** The snapshot of the resolved manifest that `vlprompt report` reads back. */
+export const EXPERIMENT_FILE = "experiment.json";
+
+class GridRun {
+  private readonly failed: { spec: RunSpec; error: Error }[] = [];
+  private completed = 0;
+  private readonly failedMetaJobs = new Map<string, Error>();
+
+  constructor(
+    private readonly store: ResultsStore,
+    private readonly options: RunManifestOptions,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  private emit(event: RunEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private context(onProgress: (progress: RunProgress) => void): ExecutionContext {
+    return { progress: onProgress, signal: this.signal };
+  }
+
+  async metaJobs(jobs: readonly MetaJobSpec[]): Promise<void> {
+    for (const [index, job] of jobs.entries()) {
+      if (this.signal.aborted) return;
+      this.emit({ type: "meta-start", job, index, total: jobs.length });
+      const started = Date.now();
+      try {
+        await mkdir(join(job.checkpointPath, ".."), { recursive: true });
+        const context = this.context((progress) => this.emit({ type: "meta-progress", job, progress }));
+        const result = await this.options.executeMetaTraining!(job, context);
+        const wallTimeMs = result.wallTimeMs ?? Date.now() - started;
+        const record = { v: 1 as const, id: job.id, finishedAt: new Date().toISOString(), checkpointPath: result.checkpointPath, wallTimeMs };
+        await this.store.putMeta(record);
+        this.emit({ type: "meta-done", job, wallTimeMs });
+      } catch (error) {
+        if (this.signal.aborted) return;
+        this.failedMetaJobs.set(job.id, asError(error));
+        this.emit({ type: "meta-failed", job, error: asError(error) });
+      }
+    }
+  }
+
+  /** Runs one spec; returns false when the grid must stop (interrupt, or failFast after a failure). */
+  async run(spec: RunSpec, index: number, total: number): Promise<boolean> {
+    if (this.signal.aborted) return false;
+    this.emit({ type: "run-start", spec, index, total });
+    try {
+      const metaFailure = spec.gram?.metaJobId ? this.failedMetaJobs.get(spec.gram.metaJobId) : undefined;
+      if (metaFailure) throw new Error(`its meta-training job ${spec.gram!.metaJobId} failed: ${metaFailure.message}`, { cause: metaFailure });
+      await mkdir(spec.runDir, { recursive: true });
+      const context = this.context((progress) => this.emit({ type: "run-progress", spec, progress }));
+      const result = await this.options.executeRun(spec, context);
+      checkRunResult(spec, result);
+      await this.store.put({ v: 1, id: spec.id, status: "done", finishedAt: new Date().toISOString(), spec, result });
+      this.completed++;
+      this.emit({ type: "run-done", spec, result });
+      return true;
+    } catch (caught) {
+      if (this.signal.aborted) return false;
+      const error = asError(caught);
+      this.failed.push({ spec, error });
+      // A forced redo that fails keeps the earlier finished result rather than replacing it with the failure.
+      if (!this.store.isFinished(spec.id)) await this.store.put({ v: 1, id: spec.id, status: "failed", finishedAt: new Date().toISOString(), spec, error: errorInfo(error) });
+      this.emit({ type: "run-failed", spec, error });
+      return !this.options.failFast;
+    }
+  }
+
+  summary(plan: Plan, skipped: number): RunSummary {
+    const planned = new Set(plan.runs.map((spec) => spec.id));
+    return {
+      outDir: this.store.dir,
+      planned: plan.runs.length,
+      skipped,
+      completed: this.completed,
+      failed: this.failed,
+      interrupted: this.signal.aborted,
+      records: this.store.records().filter((record) => planned.has(record.id)),
+    };
+  }
+}
+
+function experimentSnapshot(manifest: ResolvedManifest): string {
+  return JSON.stringify({ v: 1, savedAt: new Date().toISOString(), manifest }, null, 2) + "\n";
+}
+
+export async function runManifest(manifest: ResolvedManifest, options: RunManifestOptions): Promise<RunSummary> {
+  const resolved = options.outDir ? { ...manifest, outDir: options.outDir } : manifest;
+  const plan = planManifest(resolved);
+  const store = await ResultsStore.open(resolved.outDir);
+  try {
+    if (store.corruptLines.length > 0) {
+      options.onEvent?.({ type: "warning", message: `ignored unreadable lines ${store.corruptLines.join(", ")} of results.jsonl` });
+    }
+    const toRun = plan.runs.filter((spec) => options.force || !store.isFinished(spec.id));
+    const neededJobs = new Set(toRun.flatMap((spec) => (spec.gram?.metaJobId ? [spec.gram.metaJobId] : [])));
+    const metaToRun = plan.metaJobs.filter((job) => neededJobs.has(job.id) && (options.force || !store.metaCheckpoint(job.id)));
+    if (metaToRun.length > 0 && !options.executeMetaTraining) {
+      throw experimentErrors.make(
+        "VLP_RUN_META_NOT_WIRED",
+        `${metaToRun.length} meta-training job(s) needed by entries ${[...new Set(metaToRun.flatMap((job) => job.usedBy))].join(", ")}`,
+      );
+    }
+    await writeFileAtomic(join(resolved.outDir, EXPERIMENT_FILE), experimentSnapshot(resolved));
+    options.onEvent?.({ type: "plan", plan, toRun, skipped: plan.runs.length - toRun.length, metaToRun: metaToRun.length });
+    const grid = new GridRun(store, options, options.signal ?? new AbortController().signal);
+    await grid.metaJobs(metaToRun);
+    for (const [index, spec] of toRun.entries()) {
+      if (!(await grid.run(spec, index, toRun.length))) break;
+    }
+    return grid.summary(plan, plan.runs.length - toRun.length);
+  } finally {
+    await store.close();
+  }
+}

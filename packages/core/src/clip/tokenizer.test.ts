@@ -13,6 +13,8 @@ import {
   loadHfTokenizer,
   loadTokenizerJson,
   type BpeVocabulary,
+  type Tokenizer,
+  WordTokenizer,
 } from "./tokenizer.js";
 
 const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -276,5 +278,49 @@ describe("tokenizer files: malformed or missing files are coded errors naming th
       added_tokens: [{ id: 519, content: "<|startoftext|>" }],
     }));
     expect((await loadTokenizerJson(withAdded)).sotToken).toBe(519);
+  });
+});
+
+describe("WordTokenizer", () => {
+  it("lower-cases, splits punctuation, maps unknown words to <unk>, ends with the largest id", () => {
+    const words = WordTokenizer.fromWords(["a", "Photo", "of", "dog", ".", "photo"]);
+    expect([words.sotToken, words.eotToken, words.unkToken, words.vocabSize]).toEqual([7, 8, 1, 9]);
+    expect(words.encode("A PHOTO of a dog.")).toEqual([2, 3, 4, 2, 5, 6]);
+    expect(words.encode("a photo of a zebra!")).toEqual([2, 3, 4, 2, 1, 1]);
+    expect(words.tokenize(["a dog.", "dog"], 6)).toEqual([[7, 2, 5, 6, 8, 0], [7, 5, 8, 0, 0, 0]]);
+    expect(words.tokenize("a photo of a dog", 4, true)).toEqual([[7, 2, 3, 8]]);
+    expect(words.decode(words.tokenize("a cat", 5)[0]!)).toBe("<|startoftext|> a <unk> <|endoftext|> <pad>");
+    const asInterface: Tokenizer = words;
+    expect(asInterface.encode("")).toEqual([]);
+  });
+
+  it("reproduces the tiny-vocab prompt rows of the golden fixtures (SOT 510, EOT 511, names t1..t500)", () => {
+    const vocab = new Map<string, number>([["a", 320], ["photo", 502], ["of", 503], ["x", 343], [".", 269]]);
+    for (let id = 1; id <= 500; id++) vocab.set(`t${id}`, id);
+    const words = new WordTokenizer({ words: vocab, sotToken: 510, eotToken: 511, unkToken: 501 });
+    const layouts: [string, (name: string) => string][] = [
+      ["vpt_shallow", (name) => `a photo of a ${name}.`],
+      ["coop", (name) => `X X X X ${name}.`],
+      ["maple", (name) => `X X ${name}.`],
+    ];
+    for (const [fixture, template] of layouts) {
+      const json = JSON.parse(readFileSync(join(fixtures, `${fixture}.json`), "utf8"));
+      const texts = (json.class_names as string[]).map(template);
+      expect(words.tokenize(texts, 16), fixture).toEqual(json.prompt_token_layout.rows);
+    }
+  });
+
+  it("rejects vocabularies it cannot serve", () => {
+    const make = (words: Record<string, number>, sotToken = 10, eotToken = 11, unkToken = 1) => () =>
+      new WordTokenizer({ words, sotToken, eotToken, unkToken });
+    expect(codeOf(make({ dog: 2 }))).toBeUndefined();
+    expect(codeOf(make({ dog: 12 }))).toBe("VLP_TOKENIZER_VOCAB"); // EOT not the largest id
+    expect(codeOf(make({ "golden retriever": 2 }))).toBe("VLP_TOKENIZER_VOCAB");
+    expect(codeOf(make({ dog: 2, DOG: 3 }))).toBe("VLP_TOKENIZER_VOCAB");
+    expect(codeOf(make({ dog: -1 }))).toBe("VLP_TOKENIZER_VOCAB");
+    expect(codeOf(make({ dog: 10 }))).toBe("VLP_TOKENIZER_VOCAB");
+    expect(codeOf(make({ dog: 2 }, 10, 10))).toBe("VLP_TOKENIZER_VOCAB");
+    expect(codeOf(() => WordTokenizer.fromWords(["dog"]).decode([99]))).toBe("VLP_TOKENIZER_ID");
+    expect(codeOf(() => WordTokenizer.fromWords(["dog"]).tokenize("dog dog dog", 3))).toBe("VLP_TOKENIZER_TOO_LONG");
   });
 });

@@ -30,10 +30,11 @@ async function tryTensorflow(): Promise<string | null> {
       if (await tf.setBackend("tensorflow")) return null;
       failures.push(`${pkg} loaded but did not register a backend`);
     } catch (error) {
-      failures.push(`${pkg}: ${firstLine(error)}`);
+      const missing = (error as { code?: string }).code === "ERR_MODULE_NOT_FOUND" || /Cannot find (package|module)/.test(String(error));
+      failures.push(missing ? `${pkg} not installed` : `${pkg}: ${firstLine(error)}`);
     }
   }
-  return `tensorflow unavailable (${failures.join("; ")})`;
+  return `tensorflow skipped (${failures.join(", ")})`;
 }
 
 async function trySimple(name: "wasm" | "cpu"): Promise<string | null> {

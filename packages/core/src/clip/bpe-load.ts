@@ -62,13 +62,26 @@ function parseMergeLine(line: string, where: string, source: string): Merge {
   return [parts[0], parts[1]];
 }
 
+/** The first `count` lines of `text` (the real file has far more lines than openai reads). */
+function firstLines(text: string, count: number): string[] {
+  const lines: string[] = [];
+  let start = 0;
+  while (lines.length < count && start <= text.length) {
+    const end = text.indexOf("\n", start);
+    lines.push(text.slice(start, end === -1 ? text.length : end));
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return lines;
+}
+
 /** openai's derivation: 256 byte tokens, the same with `</w>`, one token per merge, SOT, EOT. */
 export function bpeTokenizerFromMergesText(text: string, source = "<merges>", mergeCount = CLIP_MERGE_COUNT): BpeTokenizer {
-  const lines = text.split("\n");
+  const lines = firstLines(text, mergeCount + 1);
   if (lines.length - 1 < mergeCount) {
     throw formatError(source, `has ${Math.max(0, lines.length - 1)} merge lines after the header, expected at least ${mergeCount}`);
   }
-  const merges = lines.slice(1, 1 + mergeCount).map((line, i) => parseMergeLine(line, `line ${i + 2}`, source));
+  const merges = lines.slice(1).map((line, i) => parseMergeLine(line, `line ${i + 2}`, source));
   const tokens = [...BYTE_ALPHABET, ...BYTE_ALPHABET.map((ch) => ch + END_OF_WORD), ...merges.map(([a, b]) => a + b)];
   tokens.push(SOT_TEXT, EOT_TEXT);
   const vocab = new Map<string, number>();

@@ -98,7 +98,8 @@ export class WordTokenizer implements Tokenizer {
     if (!this.names.has(unkToken)) this.names.set(unkToken, UNK_TEXT);
     this.names.set(sotToken, "<|startoftext|>");
     this.names.set(eotToken, "<|endoftext|>");
-    const largest = Math.max(...this.names.keys());
+    let largest = 0;
+    for (const id of this.names.keys()) largest = Math.max(largest, id);
     if (largest !== eotToken) throw vocabError(`EOT ${eotToken} must be the largest id (text encoders pool at argmax), but ${largest} is larger`);
     this.sotToken = sotToken;
     this.eotToken = eotToken;

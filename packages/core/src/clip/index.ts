@@ -7,3 +7,4 @@ export type { ClipWeights, OpenAiTensors, Linear, BlockWeights, LayerNormWeights
 export { encodeImage, encodeText, embedTokens, embeddingLookup, clipLogits, l2Normalize } from "./encoders.js";
 export type { TextInput, VisionPrompts, InjectionOptions } from "./prompts.js";
 export { openAiFromHuggingFace, isHuggingFaceNaming } from "./hf-names.js";
+export * from "./tokenizer.js";

@@ -1,0 +1,35 @@
+import type { ClipConfig } from "../clip/config.js";
+import { splitWords } from "../clip/tokenizer.js";
+import { Rng } from "../tensor/rng.js";
+
+/**
+ * The default backbone's shape, chosen for what trains on a 2-core CPU in under an hour (docs/backbone.md has
+ * the reasoning and the numbers). vocabSize is set from the corpus vocabulary.
+ */
+export const defaultBackboneConfig: Omit<ClipConfig, "vocabSize"> = {
+  embedDim: 128,
+  imageResolution: 32,
+  visionLayers: 4,
+  visionWidth: 128,
+  visionHeads: 2,
+  visionPatchSize: 4,
+  contextLength: 20,
+  textWidth: 128,
+  textHeads: 2,
+  textLayers: 4,
+};
+
+/** The most frequent caption words (sampled `samplesPerItem` captions per item), most frequent first. */
+export function captionVocabulary(
+  corpus: { size: number; caption(index: number, rng?: Rng): string },
+  { maxWords = 4000, samplesPerItem = 2, seed = 0 }: { maxWords?: number; samplesPerItem?: number; seed?: number } = {},
+): string[] {
+  const counts = new Map<string, number>();
+  const rng = new Rng(seed);
+  for (let i = 0; i < corpus.size; i++) {
+    for (let s = 0; s < samplesPerItem; s++) {
+      for (const word of splitWords(corpus.caption(i, rng))) counts.set(word, (counts.get(word) ?? 0) + 1);
+    }
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, maxWords).map(([w]) => w);
+}

@@ -2,6 +2,7 @@ import type * as tf from "@tensorflow/tfjs";
 import type { ClipModel } from "../clip/model.js";
 import type { InjectionOptions, TextInput, VisionPrompts } from "../clip/prompts.js";
 import type { Rng } from "../tensor/rng.js";
+import type { GradientTransformation } from "../train/optim/types.js";
 
 /** What a method needs of a tokenizer (CLIP's BPE tokenizer and the word tokenizer both fit). */
 export interface PromptTokenizer {
@@ -66,6 +67,12 @@ export interface PromptLearner {
   readonly injection?: InjectionOptions;
   /** Extra loss terms added to the cross-entropy (e.g. KgCoOp's pull toward hand-crafted prompts). */
   extraLoss?(terms: LossTerms): tf.Scalar | undefined;
+  /**
+   * Optional first link of the optimizer chain: the trainer builds `chain(learner.gradientTransform(),
+   * clipByGlobalNorm, sgd, ...)` when present, so it sees the raw gradients (e.g. GRAM's frozen regulator).
+   * Plain methods leave it out; wrappers (withGram) add it.
+   */
+  gradientTransform?(): GradientTransformation;
   /** Learned parameters only; class-dependent buffers are rebuilt from class names by create(). */
   state(): LearnerState;
   /** Load learned parameters (shapes must match: a coded error names both shapes otherwise). */

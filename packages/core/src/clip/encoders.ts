@@ -31,11 +31,13 @@ export function encodeImage(
     const width = config.visionWidth;
     const cls = tf.broadcastTo(tf.reshape(vision.classEmbedding, [1, 1, width]), [batch, 1, width]);
     let x = tf.add(tf.concat([cls, embedPatches(weights, images)], 1), vision.positional) as tf.Tensor3D;
-    if (prompts?.tokens) x = tf.concat([x, expandPrompt(maybeHalf(prompts.tokens, options), batch)], 1);
+    // The reference casts AFTER expanding to the batch (`VPT.expand(B, -1, -1).half()`), so the fp16 rounding
+    // of the gradient applies per image, before the batch sum.
+    if (prompts?.tokens) x = tf.concat([x, maybeHalf(expandPrompt(prompts.tokens, batch), options) as tf.Tensor3D], 1);
     x = layerNorm(x, vision.lnPre) as tf.Tensor3D;
     vision.blocks.forEach((block, i) => {
       const deep = i > 0 ? prompts?.deep?.[i] : undefined;
-      if (deep) x = replaceTokens(x, maybeHalf(deep, options), x.shape[1] - deep.shape[deep.rank - 2]!);
+      if (deep) x = replaceTokens(x, maybeHalf(expandPrompt(deep, batch), options), x.shape[1] - deep.shape[deep.rank - 2]!);
       x = residualBlock(x, block, config.visionHeads);
     });
     const clsOut = tf.reshape(tf.slice(x, [0, 0, 0], [batch, 1, width]), [batch, width]);
@@ -53,7 +55,7 @@ export function encodeText(weights: ClipWeights, input: TextInput, options?: Inj
     let x = tf.add(input.embeddings, text.positional) as tf.Tensor3D;
     text.blocks.forEach((block, i) => {
       const deep = i > 0 ? input.deepPrompts?.[i] : undefined;
-      if (deep) x = replaceTokens(x, maybeHalf(deep, options), start);
+      if (deep) x = replaceTokens(x, maybeHalf(expandPrompt(deep, sequences), options), start); // per-sequence cast, as upstream
       x = residualBlock(x, block, config.textHeads, mask);
     });
     x = layerNorm(x, text.lnFinal) as tf.Tensor3D;

@@ -34,7 +34,10 @@ export function loadStateInto(params: Readonly<Record<string, tf.Variable>>, sta
 
 /** A trainable float32 variable from plain values. */
 export function variableFrom(name: string, shape: number[], data: Float32Array): tf.Variable {
-  return tf.variable(tf.tensor(data, shape, "float32"), true, `${name}_${nextId++}`);
+  const initial = tf.tensor(data, shape, "float32");
+  const variable = tf.variable(initial, true, `${name}_${nextId++}`); // shares the data (reference-counted)
+  initial.dispose();
+  return variable;
 }
 let nextId = 0;
 

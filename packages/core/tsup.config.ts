@@ -9,4 +9,6 @@ export default defineConfig({
   clean: true,
   dts: true,
   tsconfig: "../../tsconfig.base.json",
+  // testing/conformance.ts declares vitest tests; the user's own vitest runs them, never a bundled copy.
+  external: ["vitest"],
 });

@@ -28,7 +28,8 @@ export function loadStateInto(params: Readonly<Record<string, tf.Variable>>, sta
   }
   for (const [name, variable] of Object.entries(params)) {
     const saved = state[name]!;
-    tf.tidy(() => variable.assign(tf.tensor(saved.data, saved.shape, "float32")));
+    // Copy: on cpu a tensor keeps the very array it was made from, so later edits to `state` would leak in.
+    tf.tidy(() => variable.assign(tf.tensor(Float32Array.from(saved.data), saved.shape, "float32")));
   }
 }
 

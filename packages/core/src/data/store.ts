@@ -1,0 +1,92 @@
+/**
+ * The on-disk image store used by the cache and by the committed fixture: per source one JSON index
+ * (keys, pixel format, size, per-entry text) and one binary file of packed uint8 images (.bin, or .bin.gz).
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { PackedImages, type PixelFormat } from "./image.js";
+
+export const STORE_VERSION = 1;
+
+export interface EntryText {
+  readonly tags?: readonly string[];
+  readonly categories?: readonly string[];
+  readonly aliases?: readonly string[];
+}
+
+export interface SourceIndex {
+  readonly id: string;
+  readonly version: number;
+  readonly width: number;
+  readonly height: number;
+  readonly format: PixelFormat;
+  readonly count: number;
+  readonly keys: readonly string[];
+  /** Per-entry text for icons (same order as keys). */
+  readonly text?: readonly EntryText[];
+  /** Labels per entry, for labelled sources such as Fashion-MNIST. */
+  readonly labels?: readonly number[];
+  readonly npm?: string;
+  readonly npmVersion?: string;
+  /** Keys drawn by the fallback renderer, and keys nothing could draw. */
+  readonly fallbacks?: readonly string[];
+  readonly failures?: readonly string[];
+  readonly gzip?: boolean;
+}
+
+export interface LoadedSource {
+  readonly index: SourceIndex;
+  readonly images: PackedImages;
+  /** key -> entry position. */
+  readonly position: ReadonlyMap<string, number>;
+}
+
+/** A folder of sources, loaded lazily and kept in memory once read. */
+export class ImageStore {
+  private readonly loaded = new Map<string, LoadedSource>();
+
+  constructor(readonly dir: string) {}
+
+  private indexPath(id: string): string {
+    return join(this.dir, `${id}.json`);
+  }
+
+  has(id: string): boolean {
+    if (this.loaded.has(id)) return true;
+    const path = this.indexPath(id);
+    if (!existsSync(path)) return false;
+    const index = JSON.parse(readFileSync(path, "utf8")) as SourceIndex;
+    return index.version === STORE_VERSION;
+  }
+
+  readIndex(id: string): SourceIndex {
+    return this.loaded.get(id)?.index ?? (JSON.parse(readFileSync(this.indexPath(id), "utf8")) as SourceIndex);
+  }
+
+  get(id: string): LoadedSource {
+    const known = this.loaded.get(id);
+    if (known) return known;
+    const index = this.readIndex(id);
+    const raw = readFileSync(join(this.dir, `${id}.bin${index.gzip ? ".gz" : ""}`));
+    const bytes = index.gzip ? gunzipSync(raw) : raw;
+    const images = new PackedImages(index.width, index.height, index.format,
+      new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+    if (images.count !== index.count) {
+      throw new Error(`store ${this.dir}: ${id}.bin holds ${images.count} images, its index says ${index.count}`);
+    }
+    const source = { index, images, position: new Map(index.keys.map((key, i) => [key, i])) };
+    this.loaded.set(id, source);
+    return source;
+  }
+
+  /** Write a source: the binary first, then the index (whose presence marks the source complete). */
+  write(index: Omit<SourceIndex, "version">, bytes: Uint8Array, gzip?: (data: Uint8Array) => Uint8Array): void {
+    const full: SourceIndex = { ...index, version: STORE_VERSION, gzip: gzip !== undefined };
+    const binPath = join(this.dir, `${index.id}.bin${gzip ? ".gz" : ""}`);
+    writeFileSync(`${binPath}.tmp`, gzip ? gzip(bytes) : bytes);
+    renameSync(`${binPath}.tmp`, binPath);
+    writeFileSync(this.indexPath(index.id), JSON.stringify(full));
+    this.loaded.delete(index.id);
+  }
+}

@@ -45,12 +45,15 @@ export { canonicalJson, stableId } from "./hash.js";
 export { ResultsStore, readResults, writeFileAtomic, RESULTS_FILE, type MetaRecord } from "./store.js";
 export {
   runManifest,
+  metaTrainManifest,
   checkRunResult,
   EXPERIMENT_FILE,
   type RunEvent,
   type RunManifestOptions,
   type RunSummary,
+  type MetaTrainSummary,
 } from "./runner.js";
+export { manifestFieldsMarkdown, manifestSchemaText, FIELDS_START, FIELDS_END } from "./schema-docs.js";
 export { aggregate, stat, harmonicMean, type Stat, type AggregateRow, type AverageRow, type Aggregation } from "./aggregate.js";
 export { buildReportModel, percent, meanStd, STD_NOTE, type ReportModel, type GramComparison } from "./report-model.js";
 export { resultTables, failureTable, timingTable, type ReportTable } from "./report-tables.js";

@@ -3,7 +3,7 @@
  * meta-training jobs the GRAM entries depend on. Every run and job gets a stable id: a hash of what changes
  * its result, so re-running a manifest finds the runs it already finished.
  */
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { stableId } from "./hash.js";
 import type { ResolvedEntry, ResolvedManifest } from "./resolve.js";
 import type { GramSpec, MetaJobSpec, RunSpec } from "./types.js";
@@ -70,7 +70,8 @@ function runKey(spec: Omit<RunSpec, "id" | "runDir" | "experiment">, manifest: R
       init: spec.gram.init,
       regulate: spec.gram.regulate,
       options: spec.gram.options,
-      meta: spec.gram.metaJobId ?? spec.gram.metaCheckpoint,
+      // A checkpoint named by the manifest is hashed relative to it, so moving the checkout keeps ids.
+      meta: spec.gram.metaJobId ?? relative(manifest.baseDir, spec.gram.metaCheckpoint),
     },
     dataset: spec.dataset,
     protocol: spec.protocol,

@@ -118,6 +118,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}dt{font-weigh
 svg.chart{width:100%;height:auto;background:#fff;border:1px solid #e4e4e4;border-radius:4px}
 .chart-title{font-size:14px;font-weight:600}.tick,.legend{font-size:11px;fill:#444}.axis-label{font-size:12px;fill:#222}
 .grid{stroke:#eee}table{border-collapse:collapse;margin:12px 0}caption{text-align:left;font-weight:600;padding:4px 0}
+caption{white-space:nowrap}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}th[scope=row],thead th:first-child{text-align:left}
 `;
 

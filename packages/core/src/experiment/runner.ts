@@ -202,3 +202,45 @@ export async function runManifest(manifest: ResolvedManifest, options: RunManife
     await store.close();
   }
 }
+
+export interface MetaTrainSummary {
+  readonly outDir: string;
+  readonly planned: number;
+  readonly reused: number;
+  readonly trained: number;
+  readonly failed: readonly { readonly job: MetaJobSpec; readonly error: Error }[];
+  readonly interrupted: boolean;
+}
+
+/** Produces the manifest's meta-checkpoints only (`vlprompt meta-train`); finished ones are reused unless `force`. */
+export async function metaTrainManifest(
+  manifest: ResolvedManifest,
+  options: Omit<RunManifestOptions, "executeRun" | "failFast"> & { readonly executeMetaTraining: MetaTrainExecutor },
+): Promise<MetaTrainSummary> {
+  const resolved = options.outDir ? { ...manifest, outDir: options.outDir } : manifest;
+  const plan = planManifest(resolved);
+  const store = await ResultsStore.open(resolved.outDir);
+  try {
+    const toRun = plan.metaJobs.filter((job) => options.force || !store.metaCheckpoint(job.id));
+    const failed: { job: MetaJobSpec; error: Error }[] = [];
+    let trained = 0;
+    const onEvent = (event: RunEvent) => {
+      if (event.type === "meta-failed") failed.push({ job: event.job, error: event.error });
+      if (event.type === "meta-done") trained++;
+      options.onEvent?.(event);
+    };
+    const signal = options.signal ?? new AbortController().signal;
+    const grid = new GridRun(store, { ...options, onEvent, executeRun: () => Promise.reject(new Error("unused")) }, signal);
+    await grid.metaJobs(toRun);
+    return {
+      outDir: resolved.outDir,
+      planned: plan.metaJobs.length,
+      reused: plan.metaJobs.length - toRun.length,
+      trained,
+      failed,
+      interrupted: signal.aborted,
+    };
+  } finally {
+    await store.close();
+  }
+}

@@ -65,6 +65,24 @@ function globalNorm(grads: tf.NamedTensorMap): number {
   return tf.tidy(() => Math.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]!));
 }
 
+/** A learner's own first optimizer link (GRAM's regulator) maps every gradient to a finite update of the same shape. */
+function checkGradientTransform(learner: PromptLearner, loss: () => tf.Scalar): void {
+  const params = learner.params as Readonly<Record<string, tf.Tensor>>;
+  const before = tf.memory().numTensors;
+  tf.tidy(() => {
+    const { grads } = tf.variableGrads(loss, Object.values(learner.params));
+    const byName = Object.fromEntries(Object.entries(learner.params).map(([name, v]) => [name, grads[v.name]!]));
+    const transform = learner.gradientTransform!();
+    const { updates } = transform.update(byName, transform.init(params), params, { step: 0, epoch: 0 });
+    expect(Object.keys(updates).sort(), `${transform.name} updates`).toEqual(Object.keys(params).sort());
+    for (const [name, update] of Object.entries(updates)) {
+      expect(update.shape, `${transform.name} update of ${name}`).toEqual(params[name]!.shape);
+      expect(tf.all(tf.isFinite(update)).dataSync()[0], `${transform.name} update of ${name} is finite`).toBe(1);
+    }
+  });
+  expect(tf.memory().numTensors, "gradientTransform leaves no tensors behind").toBe(before);
+}
+
 export function describeMethodConformance(method: MethodDefinition, config: ConformanceOptions = {}): void {
   const backend = config.backend ?? "cpu";
   const title = `${method.name}${config.label ? ` (${config.label})` : ""} conforms to the method contract (${backend})`;
@@ -148,6 +166,7 @@ export function describeMethodConformance(method: MethodDefinition, config: Conf
       const predicted = step.lr * step.norm * step.norm;
       expect(drop, "loss drop after one step").toBeGreaterThan(0.5 * predicted);
       expect(drop, "loss drop after one step").toBeLessThan(1.5 * predicted);
+      if (learner.gradientTransform) checkGradientTransform(learner, () => trainingLoss(fixture.backbone, learner, batchFor(learner), batch.labels));
       const before = tf.memory().numTensors; // after one step: lazily cached tensors exist by now
       for (let i = 0; i < 10; i++) sgdStep(learner);
       logitsOf(learner);

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { catalogFromMethods, mergeCatalogs, type MethodCatalog, type NameCatalog } from "./catalog.js";
 import { experimentErrors } from "./errors.js";
+import { jsonErrorPosition } from "./json-position.js";
 import { loadPlugins, type LoadedPlugins } from "./plugins.js";
 import { resolveManifest, type ResolvedManifest } from "./resolve.js";
 import type { Manifest } from "./schema.js";
@@ -32,17 +33,6 @@ export interface LoadedManifest {
   readonly catalog: MethodCatalog | undefined;
 }
 
-/** "line 3, column 14" for a JSON.parse error, from whichever form this Node prints. */
-function jsonErrorPlace(message: string, text: string): string {
-  const lineColumn = /line (\d+) column (\d+)/.exec(message);
-  if (lineColumn) return `line ${lineColumn[1]}, column ${lineColumn[2]}`;
-  const position = /position (\d+)/.exec(message);
-  if (!position) return "unknown position";
-  const before = text.slice(0, Number(position[1]));
-  const line = before.split("\n").length;
-  return `line ${line}, column ${before.length - before.lastIndexOf("\n")}`;
-}
-
 /** The parsed JSON of a manifest file (not yet validated). */
 export async function readManifestJson(path: string): Promise<unknown> {
   let text: string;
@@ -55,7 +45,8 @@ export async function readManifestJson(path: string): Promise<unknown> {
     return JSON.parse(text) as unknown;
   } catch (error) {
     const message = (error as Error).message;
-    throw experimentErrors.make("VLP_MANIFEST_JSON", `${path}: ${jsonErrorPlace(message, text)}: ${message.split("\n")[0]}`);
+    const place = jsonErrorPosition(text) ?? "unknown position";
+    throw experimentErrors.make("VLP_MANIFEST_JSON", `${path}: ${place}: ${message.split("\n")[0]}`);
   }
 }
 

@@ -14,6 +14,8 @@ import { defineMethod } from "../method/define.js";
 import { loadStateInto, stateOf, variableFrom } from "../method/state.js";
 import { ClassPrompts } from "../method/text-prompts.js";
 import { Rng } from "../tensor/rng.js";
+import { splitWords, WordTokenizer } from "../clip/tokenizer.js";
+import { loadFixtureDataset } from "../data/fixture.js";
 import { GoldenTokenizer } from "../testing/golden-method.js";
 import { loadGolden } from "../testing/goldens.js";
 
@@ -23,6 +25,32 @@ export function loadTinyBackbone(): Backbone {
   const model = ClipModel.fromTensorMap(golden.tensors, { config: configFromOpenAiJson(golden.json.config) });
   return { model, tokenizer: new GoldenTokenizer(), name: "clip-tiny" };
 }
+
+const fixtureKinds = { emoji: "emoji", icons: "icons", fashion: "fashion" } as const;
+
+/** Every class name of the committed data fixture (emoji, icons, fashion). */
+function fixtureClassNames(): string[] {
+  return Object.values(fixtureKinds).flatMap((kind) => loadFixtureDataset({ kind }).classNames);
+}
+
+/** The tiny CLIP with a word tokenizer over the fixture's class names and the template words (ids < 512). */
+export function loadFixtureBackbone(): Backbone {
+  const { model } = loadTinyBackbone();
+  const words = [...new Set([...fixtureClassNames(), "a photo of a x ."].flatMap((text) => splitWords(text)))];
+  return { model, tokenizer: WordTokenizer.fromWords(words), name: "clip-tiny+words" };
+}
+
+/**
+ * The committed data fixture by name: "emoji", "icons" or "fashion", optionally "@<style>" ("emoji@noto").
+ * Satisfies the protocols' DatasetProvider.
+ */
+export const fixtureProvider = {
+  load(name: string, split: "train" | "test"): ClassificationDataset {
+    const [kind, style] = name.split("@") as [keyof typeof fixtureKinds, string | undefined];
+    const dataset = loadFixtureDataset({ kind: fixtureKinds[kind], split, ...(style ? { style } : {}) });
+    return dataset;
+  },
+};
 
 export interface SyntheticOptions {
   readonly name: string;
@@ -183,4 +211,50 @@ export const visionMethod = defineMethod({
   optionsSchema: Type.Object({}, { additionalProperties: false }),
   defaults: {},
   create: (_options, context) => new VisionLearner(context),
+});
+
+/** CoCoOp-like: the context is shifted per image by a linear map of the (normalised) image features. */
+class ConditionalLearner implements PromptLearner {
+  readonly params: { textContext: tf.Variable; metaWeight: tf.Variable };
+  readonly conditionsOnImage = true;
+  private readonly prompts: ClassPrompts;
+
+  constructor(context: MethodContext) {
+    const { backbone, classNames, rng } = context;
+    const { textWidth, embedDim } = backbone.model.config;
+    this.prompts = new ClassPrompts(backbone, classNames, 2);
+    this.params = {
+      textContext: variableFrom("textContext", [2, textWidth], rng.normalArray(2 * textWidth, 0.02)),
+      metaWeight: variableFrom("metaWeight", [embedDim, textWidth], rng.normalArray(embedDim * textWidth, 0.02)),
+    };
+  }
+
+  text(imageFeatures?: tf.Tensor2D): TextSide {
+    const normalised = tf.div(imageFeatures!, tf.norm(imageFeatures!, "euclidean", -1, true)) as tf.Tensor2D;
+    const bias = tf.matMul(normalised, this.params.metaWeight); // [batch, width]
+    const rows = tf.unstack(bias).map((b) => this.prompts.assemble(tf.add(this.params.textContext, b)));
+    const eotIndices = rows.flatMap(() => this.prompts.eotIndices);
+    return { kind: "inputs", perImage: true, input: { embeddings: tf.concat(rows, 0), eotIndices } };
+  }
+
+  state(): LearnerState {
+    return stateOf(this.params);
+  }
+
+  load(state: LearnerState): void {
+    loadStateInto(this.params, state, "test-conditional");
+  }
+
+  dispose(): void {
+    this.prompts.dispose();
+    tf.dispose(Object.values(this.params));
+  }
+}
+
+export const conditionalMethod = defineMethod({
+  name: "test-conditional",
+  description: "Test method: CoCoOp-like image-conditioned context.",
+  optionsSchema: Type.Object({}, { additionalProperties: false }),
+  defaults: {},
+  create: (_options, context) => new ConditionalLearner(context),
 });

@@ -43,7 +43,9 @@ export function selectStyles(file: DatasetFile, style?: string | readonly string
   const wanted = typeof style === "string" ? [style] : [...style];
   const chosen: string[] = [];
   for (const name of wanted) {
-    const matches = file.styles.filter((s) => s === name || sourceById(s)?.family === name);
+    // An exact source id wins; otherwise the name selects a whole icon family ("ph" = all six weights).
+    const exact = file.styles.filter((s) => s === name);
+    const matches = exact.length > 0 ? exact : file.styles.filter((s) => sourceById(s)?.family === name);
     if (matches.length === 0) {
       throw dataErrors.make("VLP_DATA_UNKNOWN_STYLE", `${file.name} has no style "${name}"; its styles are ${file.styles.join(", ")}`);
     }

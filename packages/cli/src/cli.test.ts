@@ -97,7 +97,7 @@ describe("vlprompt CLI (in-process)", () => {
     const run = await cli(["run", path, "--json"]);
     expect(run.code).toBe(ExitCode.notAvailable);
     expect(run.json()).toMatchObject({ ok: false, error: { code: "VLP_RUN_ENGINE_NOT_WIRED" } });
-    expect((await cli(["data", "prepare", "emopets"])).code).toBe(ExitCode.notAvailable);
+    expect((await cli(["pretrain"], { engine: { pretrain: undefined } })).code).toBe(ExitCode.notAvailable);
     expect((await cli(["evaluate", "x.safetensors", "emopets", "--json"])).json()).toMatchObject({ error: { code: "VLP_CLI_NOT_WIRED" } });
     const unknown = await cli(["frobnicate", "--json"]);
     expect(unknown.code).toBe(ExitCode.invalidInput);

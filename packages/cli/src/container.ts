@@ -10,6 +10,8 @@
 import {
   catalogFromMethods,
   MethodRegistry,
+  prepareCache,
+  type PrepareProgress,
   type MetaTrainExecutor,
   type MethodCatalog,
   type NameCatalog,
@@ -67,13 +69,32 @@ export const Tokens = {
   io: Symbol("Io") as InjectionToken<Io>,
 } as const;
 
+/** Progress lines of `data prepare`: one per stage, and at most one every two seconds within a stage. */
+function prepareLogger(log: (line: string) => void): (progress: PrepareProgress) => void {
+  let stage = "";
+  let last = 0;
+  return (progress) => {
+    const now = Date.now();
+    if (progress.stage === stage && now - last < 2000 && progress.done < progress.total) return;
+    [stage, last] = [progress.stage, now];
+    log(`${progress.stage} ${progress.done}/${progress.total}${progress.message ? ` ${progress.message}` : ""}`);
+  };
+}
+
 /**
  * The engine parts this build provides, given the method registry. Each part is added here, in one line, as
- * its area lands (executeRun from src/eval's createRunExecutor, executeMetaTraining from src/gram, the data
- * and pretraining tools); until then the commands that need a part say that it is not wired.
+ * its area lands (executeRun from src/eval's createRunExecutor, executeMetaTraining from src/gram's
+ * meta-trainer, pretrain from src/pretrain); until then the commands that need a part say that it is not wired.
  */
 export function builtinEngine(_registry: MethodRegistry): Engine {
-  return {};
+  return {
+    dataPrepare: (request) =>
+      prepareCache({
+        ...(request.datasets.length > 0 ? { datasets: request.datasets } : {}),
+        force: request.force,
+        onProgress: prepareLogger(request.log),
+      }),
+  };
 }
 
 export interface ComposeOptions {

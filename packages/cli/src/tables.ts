@@ -21,5 +21,5 @@ export function renderTable(table: ReportTable, layout: TableLayout = {}): strin
 }
 
 export function renderTables(tables: readonly ReportTable[]): string {
-  return tables.map(renderTable).join("\n\n");
+  return tables.map((table) => renderTable(table)).join("\n\n");
 }

@@ -9,6 +9,8 @@ import * as tf from "@tensorflow/tfjs";
 import { embedTokens, encodeImage, encodeText } from "../clip/encoders.js";
 import type { Backbone } from "../method/contract.js";
 import { encodeSafetensors, parseSafetensors } from "../tensor/safetensors.js";
+import type { ImageTextCorpus } from "../data/corpus.js";
+import { clipPreprocess } from "../data/transforms.js";
 import { backboneHash } from "./backbone-hash.js";
 import { gramErrors } from "./errors.js";
 
@@ -34,6 +36,24 @@ export interface CorpusFeatures {
   /** Raw frozen text features of the captions [size, embedDim]. */
   readonly text: Float32Array;
   readonly captions: readonly string[];
+}
+
+/**
+ * The data layer's image-text corpus (raw images, templated captions) as a MetaCorpus for `backbone`: images
+ * CLIP-preprocessed (resize shorter side, centre crop, normalise) at the encoder's resolution; the canonical
+ * caption (no random template) of each pair.
+ */
+export function metaCorpusFrom(corpus: ImageTextCorpus, backbone: Backbone): MetaCorpus {
+  const resolution = backbone.model.config.imageResolution;
+  return {
+    name: corpus.name,
+    size: corpus.size,
+    image: async (index) => {
+      const batch = clipPreprocess([await corpus.image(index)], { resolution });
+      return tf.tensor3d(batch.data, [3, resolution, resolution]);
+    },
+    caption: (index) => corpus.caption(index),
+  };
 }
 
 const batchSize = 32;

@@ -28,22 +28,10 @@ interface ProgramState {
   mode: Mode;
 }
 
-function buildProgram(io: Io, state: ProgramState, contextFor: (mode: Mode) => CommandContext): Command {
-  const program = new Command("vlprompt")
-    .description("Prompt tuning of CLIP models: validate and run experiment manifests, compare methods.")
-    .version(VERSION)
-    .option("--json", "print one JSON document on stdout (for scripts)")
-    .option("-q, --quiet", "print errors only")
-    .exitOverride()
-    .showSuggestionAfterError()
-    .configureOutput({ writeOut: io.stdout, writeErr: (text) => (state.mode.json ? undefined : io.stderr(text)) });
-  const act = (handler: Handler) =>
-    async (...args: unknown[]) => {
-      const command = args[args.length - 1] as Command;
-      const globals = command.optsWithGlobals<{ json?: boolean; quiet?: boolean }>();
-      state.mode = { json: Boolean(globals.json), quiet: Boolean(globals.quiet) };
-      state.code = await (handler as (...all: unknown[]) => Promise<number> | number)(contextFor(state.mode), ...args.slice(0, -1));
-    };
+type Act = (handler: Handler) => (...args: unknown[]) => Promise<void>;
+
+/** validate, run, methods, meta-train, report. */
+function experimentCommands(program: Command, act: Act): void {
   program.command("validate").argument("<manifest>", "manifest JSON file").description("check a manifest: every problem at once, with JSON pointers").action(act(validateCommand));
   program
     .command("run")
@@ -68,6 +56,10 @@ function buildProgram(io: Io, state: ProgramState, contextFor: (mode: Mode) => C
     .option("--out <dir>", "write the reports here instead of the run directory")
     .option("--format <list>", "comma-separated formats: md,csv,json,html")
     .action(act(reportCommand));
+}
+
+/** Commands over engine parts (data prepare, pretrain, evaluate) and schema. */
+function engineCommands(program: Command, act: Act, io: Io): void {
   program
     .command("data")
     .description("datasets")
@@ -94,6 +86,26 @@ function buildProgram(io: Io, state: ProgramState, contextFor: (mode: Mode) => C
     .command("schema")
     .description("print the manifest JSON schema (docs/manifest.schema.json)")
     .action(() => io.stdout(manifestSchemaText()));
+}
+
+function buildProgram(io: Io, state: ProgramState, contextFor: (mode: Mode) => CommandContext): Command {
+  const program = new Command("vlprompt")
+    .description("Prompt tuning of CLIP models: validate and run experiment manifests, compare methods.")
+    .version(VERSION)
+    .option("--json", "print one JSON document on stdout (for scripts)")
+    .option("-q, --quiet", "print errors only")
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({ writeOut: io.stdout, writeErr: (text) => (state.mode.json ? undefined : io.stderr(text)) });
+  const act = (handler: Handler) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const globals = command.optsWithGlobals<{ json?: boolean; quiet?: boolean }>();
+      state.mode = { json: Boolean(globals.json), quiet: Boolean(globals.quiet) };
+      state.code = await (handler as (...all: unknown[]) => Promise<number> | number)(contextFor(state.mode), ...args.slice(0, -1));
+    };
+  experimentCommands(program, act);
+  engineCommands(program, act, io);
   return program;
 }
 

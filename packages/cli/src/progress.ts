@@ -110,6 +110,7 @@ export class RunProgressView {
     const outcome = event.type === "run-done" ? `${(event.result.accuracy * 100).toFixed(2)}%` : `FAILED: ${event.error.message.split("\n")[0]}`;
     const eta = this.eta.left(this.total - this.finished);
     if (this.bars) {
+      this.bars.run.update(this.bars.run.getTotal());
       this.bars.grid.update(this.finished, { detail: `${this.finished}/${this.total} runs, ETA ${eta}` });
       if (event.type === "run-failed") line(`${describe(event.spec)}: ${outcome}`);
     } else {

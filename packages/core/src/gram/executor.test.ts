@@ -3,12 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend/select.js";
-import { loadFixtureCorpus } from "../data/fixture.js";
 import type { MetaJobSpec, RunProgress } from "../experiment/types.js";
 import { Rng } from "../tensor/rng.js";
 import { loadGoldenCase, type GoldenCase } from "../testing/golden-method.js";
-import { createMetaTrainExecutor, withGramSpec } from "./executor.js";
-import { metaCorpusFrom } from "./features.js";
+import { createMetaTrainExecutor, resolveMetaCorpus, withGramSpec } from "./executor.js";
 import { syntheticCorpus } from "./test-corpus.js";
 import { tinyMethod } from "./test-methods.js";
 
@@ -67,8 +65,8 @@ describe("GRAM meta-training executor (experiment contract)", () => {
     off.dispose();
   });
 
-  it("adapts the data layer's image-text corpus (fixture) to CLIP-preprocessed tensors", async () => {
-    const corpus = metaCorpusFrom(loadFixtureCorpus(), c.backbone);
+  it("resolves the committed fixture corpus, CLIP-preprocessed for the backbone", async () => {
+    const corpus = await resolveMetaCorpus("fixture", c.backbone);
     expect(corpus.size).toBeGreaterThan(10);
     const image = await corpus.image(0);
     expect(image.shape).toEqual([3, 32, 32]);

@@ -37,3 +37,4 @@ export type { KMeansResult } from "./kmeans.js";
 export { keywordNames, captionWords } from "./naming.js";
 export { runTask, regulatorGradient } from "./inner-loop.js";
 export type { InnerSettings, MetaModel, SideData, TaskOutcome } from "./inner-loop.js";
+export { builtinMetaSplit, resolveMetaCorpus } from "./executor.js";

@@ -36,13 +36,21 @@ export interface CaptionFields {
   readonly subgroup?: string;
 }
 
+/** "an apple", "a dog", "a UI icon", "a unicorn", "an hour glass" (a spelling rule, good enough for captions). */
 export function withArticle(phrase: string): string {
-  return `${/^[aeiou]/i.test(phrase) ? "an" : "a"} ${phrase}`;
+  const vowelSound = /^(hour|honest|heir)/i.test(phrase) || (/^[aeiou]/i.test(phrase) && !/^(uni|use|usu|uti|ui\b|one|eu|ewe)/i.test(phrase));
+  return `${vowelSound ? "an" : "a"} ${phrase}`;
 }
 
-/** "cloud-rain-2" -> "cloud rain". */
+/** Style and size words inside icon names ("baseline-", "-outline-rounded", "-24px") that are not the concept. */
+const ICON_STYLE_WORDS = new Set(["baseline", "outline", "outlined", "round", "rounded", "sharp", "twotone", "fill",
+  "filled", "line", "solid", "bold", "thin", "light", "regular", "duotone", "16px", "20px", "24px", "48px"]);
+
+/** "outline-cloud-rain-rounded-24px" -> "cloud rain". */
 export function iconWords(name: string): string {
-  return name.replace(/[-_]+/g, " ").replace(/\s+\d+$/, "").trim();
+  const words = name.split(/[-_\s]+/).filter((w) => w && !ICON_STYLE_WORDS.has(w.toLowerCase()));
+  while (words.length > 1 && /^\d+$/.test(words.at(-1)!)) words.pop();
+  return words.join(" ");
 }
 
 function pick<T>(items: readonly T[], rng?: Rng): T | undefined {

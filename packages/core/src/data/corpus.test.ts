@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Rng } from "../tensor/rng.js";
-import { fillTemplate, makeCaption, withArticle } from "./captions.js";
+import { fillTemplate, iconWords, makeCaption, withArticle } from "./captions.js";
 import { allowedInCorpus, benchmarkCells, splitCorpus } from "./corpus.js";
 import { readDatasetFile } from "./dataset-files.js";
 import { loadFixtureCorpus } from "./fixture.js";
@@ -69,6 +69,10 @@ describe("caption templates", () => {
 
   it("fill fields, add articles, and skip templates whose fields are empty", () => {
     expect(withArticle("apple")).toBe("an apple");
+    expect(withArticle("UI icon")).toBe("a UI icon");
+    expect(withArticle("umbrella")).toBe("an umbrella");
+    expect(iconWords("outline-cloud-rain-rounded-24px")).toBe("cloud rain");
+    expect(iconWords("numeric-2")).toBe("numeric");
     expect(fillTemplate("{a_style} of {a_name}", fields)).toBe("a bold line icon of a cloud rain");
     expect(fillTemplate("an icon from the {category} category: {name}", fields)).toBe("an icon from the weather category: cloud rain");
     expect(fillTemplate("{name}, {tags}", fields)).toBeNull();

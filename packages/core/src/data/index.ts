@@ -24,7 +24,7 @@ export {
   type ImageTextCorpus, type BenchmarkCells,
 } from "./corpus.js";
 export { makeCaption, captionTemplates, type CaptionFields } from "./captions.js";
-export { prepareCache, CACHE_RESOLUTION, type PrepareOptions, type PrepareProgress, type PrepareResult } from "./prepare.js";
+export { prepareCache, sourcesForDatasets, formatPrepareReport, CACHE_RESOLUTION, type PrepareOptions, type PrepareProgress, type PrepareResult } from "./prepare.js";
 export { resolveCacheDir } from "./paths.js";
 export {
   EMOJI_SOURCES, ICON_SOURCES, ALL_SOURCES, BENCHMARK_STYLES, PRETRAIN_STYLES, sourceById, type SourceSpec,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { packageDir } from "./paths.js";
 import { toStoredPixels } from "./pixels.js";
-import { prepareCache, type PrepareProgress } from "./prepare.js";
+import { formatPrepareReport, prepareCache, type PrepareProgress } from "./prepare.js";
 import { RasterPool } from "./raster.js";
 import { iconifySvg } from "./read-sources.js";
 import { ImageStore } from "./store.js";
@@ -19,16 +19,17 @@ describe("rasterising", () => {
   it("renders SVGs to premultiplied RGBA squares, letterboxing non-square drawings", async () => {
     const pool = new RasterPool(join(scratch, "pool"), 2);
     const out = new Map<number, Uint8Array>();
-    const report = await pool.renderSvgs([square, wide], 8, (i, rgba) => out.set(i, rgba));
+    const report = await pool.renderSvgs([square, wide], 8, "rgba", (i, rgba) => out.set(i, rgba));
     expect(report).toEqual({ fallbacks: [], failures: [] });
     const red = out.get(0)!;
     expect(Array.from(red.subarray(0, 4))).toEqual([255, 0, 0, 255]);
-    expect(Array.from(red.subarray(7 * 4, 8 * 4))).toEqual([0, 0, 128, 128]);
+    expect(Array.from(red.subarray(7 * 4, 8 * 4))).toEqual([0, 0, 255, 128]); // straight alpha
     const letterboxed = out.get(1)!;
     expect(letterboxed[3]).toBe(0); // top row transparent
     expect(letterboxed[(4 * 8) * 4 + 3]).toBe(255); // middle row opaque
-    expect(Array.from(toStoredPixels(red, "rgba").subarray(28, 32))).toEqual([0, 0, 255, 128]);
-    expect(toStoredPixels(red, "alpha")[0]).toBe(255 - Math.round(0.299 * 255)); // red ink over white: grey 76
+    const premultiplied = new Uint8Array([255, 0, 0, 255, 0, 0, 128, 128]);
+    expect(Array.from(toStoredPixels(premultiplied, "rgba"))).toEqual([255, 0, 0, 255, 0, 0, 255, 128]);
+    expect(Array.from(toStoredPixels(premultiplied, "alpha"))).toEqual([255 - 76, 128 - Math.round(0.114 * 128)]);
   });
 
   it("survives SVGs that abort resvg: the child dies, sharp draws them, the rest still render", async () => {
@@ -36,7 +37,7 @@ describe("rasterising", () => {
     const crasher = iconifySvg(set, set.icons["ambulance"]);
     const pool = new RasterPool(join(scratch, "pool2"), 1);
     const out = new Map<number, Uint8Array>();
-    const report = await pool.renderSvgs([square, crasher, square], 16, (i, rgba) => out.set(i, rgba));
+    const report = await pool.renderSvgs([square, crasher, square], 16, "rgba", (i, rgba) => out.set(i, rgba));
     expect(report.fallbacks).toEqual([1]);
     expect(report.failures).toEqual([]);
     expect(out.size).toBe(3);
@@ -49,20 +50,35 @@ describe("prepareCache", () => {
   it("builds a source into the cache once, reports counts and progress, and reuses it on the next run", async () => {
     const cacheDir = join(scratch, "cache");
     const seen: PrepareProgress[] = [];
-    const first = await prepareCache({ cacheDir, sources: ["pixelarticons"], fashionMnist: false, onProgress: (p) => seen.push(p) });
+    const first = await prepareCache({ cacheDir, sources: ["pixelarticons"], limitPerSource: 300, fashionMnist: false, onProgress: (p) => seen.push(p) });
     expect(first.sources["pixelarticons"]).toMatchObject({ reused: false, failures: 0 });
     const count = first.sources["pixelarticons"]!.images;
-    expect(count).toBeGreaterThan(1000);
+    expect(count).toBe(300);
     const renders = seen.filter((p) => p.stage === "render");
     expect(renders.at(-1)).toMatchObject({ done: count, total: count });
     expect(seen.at(-1)!.stage).toBe("done");
     expect(first.datasets["emopets"]).toMatchObject({ skipped: expect.stringMatching(/VLP_DATA_CACHE_MISSING/) });
     expect(existsSync(join(first.cacheDir, "text", "emoji.json"))).toBe(true);
+    const report = formatPrepareReport(first);
+    expect(report).toContainEqual(expect.stringMatching(/^emopets +skipped: .*VLP_DATA_CACHE_MISSING/));
+    expect(report.at(-1)).toMatch(new RegExp(`^${count} images in 1 sources \\(1 built now\\)`));
     const store = new ImageStore(join(first.cacheDir, "images"));
     const image = store.get("pixelarticons").images.image(0);
     expect([image.width, image.height]).toEqual([64, 64]);
     expect(image.data.some((v) => v < 128)).toBe(true); // black ink on white
     const second = await prepareCache({ cacheDir, sources: ["pixelarticons"], fashionMnist: false });
     expect(second.sources["pixelarticons"]).toEqual({ images: count, reused: true, fallbacks: 0, failures: 0 });
+  });
+});
+
+describe("preparing by dataset name", () => {
+  it("maps datasets and the corpus to the sources they need", async () => {
+    const { sourcesForDatasets } = await import("./prepare.js");
+    expect(sourcesForDatasets(["emoflags"])).toEqual({ sources: ["twemoji", "fluent-3d"], fashionMnist: false });
+    expect(sourcesForDatasets(["fashionmnist"])).toEqual({ sources: [], fashionMnist: true });
+    const corpus = sourcesForDatasets(["corpus"]).sources;
+    expect(corpus).toContain("fluent-flat");
+    expect(corpus).not.toContain("lucide");
+    expect(() => sourcesForDatasets(["imagenet"])).toThrowError(/VLP_DATA_UNKNOWN_DATASET/);
   });
 });

@@ -4,6 +4,9 @@
  * renders the offending SVG with sharp instead, and starts a new child. Written to the cache folder at build
  * time and started with `node <file> <path of @resvg/resvg-js>`.
  */
+import { toStoredPixels } from "./pixels.js";
+
+/** The worker also converts to the stored pixel format (less to send back: 1 byte per pixel for icons). */
 export const RASTER_WORKER_SOURCE = String.raw`
 "use strict";
 const { Resvg } = require(process.argv[2]);
@@ -26,10 +29,12 @@ function render(svg, size) {
   return out;
 }
 
+const toStoredPixels = ${toStoredPixels.toString()};
+
 process.on("message", (message) => {
   for (const job of message.jobs) {
     try {
-      process.send({ id: job.id, pixels: render(job.svg, message.size) });
+      process.send({ id: job.id, pixels: toStoredPixels(render(job.svg, message.size), message.format) });
     } catch (error) {
       process.send({ id: job.id, error: String(error && error.message ? error.message : error) });
     }

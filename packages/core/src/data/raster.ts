@@ -7,12 +7,15 @@ import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import type { PixelFormat } from "./image.js";
 import { packageDir } from "./paths.js";
+import { toStoredPixels } from "./pixels.js";
 import { RASTER_WORKER_SOURCE } from "./raster-worker-source.js";
 
 const BATCH = 24;
 
-export type ImageSink = (index: number, premultipliedRgba: Uint8Array) => void;
+/** Receives image `index` in the requested stored pixel format. */
+export type ImageSink = (index: number, pixels: Uint8Array) => void;
 
 export interface RasterReport {
   /** Indices rendered by sharp because resvg crashed or failed on them. */
@@ -67,27 +70,27 @@ export class RasterPool {
     this.resvgPath = packageDir("@resvg/resvg-js");
   }
 
-  /** Render svgs[i] for every i, calling sink(i, rgba) as results arrive (in any order). */
-  async renderSvgs(svgs: readonly string[], size: number, sink: ImageSink): Promise<RasterReport> {
+  /** Render svgs[i] for every i, calling sink(i, pixels) as results arrive (in any order). */
+  async renderSvgs(svgs: readonly string[], size: number, format: PixelFormat, sink: ImageSink): Promise<RasterReport> {
     const queue: Pending[] = svgs.map((svg, id) => ({ id, svg })).reverse();
     const crashed: number[] = [];
     const failures: number[] = [];
     const lanes = Array.from({ length: Math.min(this.workers, Math.max(1, svgs.length)) },
-      () => this.runLane(queue, size, sink, crashed));
+      () => this.runLane(queue, size, format, sink, crashed));
     await Promise.all(lanes);
     for (const id of crashed) {
       try {
-        sink(id, await decodeWithSharp(Buffer.from(svgs[id]!), size));
+        sink(id, toStoredPixels(await decodeWithSharp(Buffer.from(svgs[id]!), size), format));
       } catch {
         failures.push(id);
-        sink(id, new Uint8Array(size * size * 4));
+        sink(id, toStoredPixels(new Uint8Array(size * size * 4), format));
       }
     }
     return { fallbacks: crashed, failures };
   }
 
   /** One child process working through the shared queue; restarted when resvg aborts it. */
-  private async runLane(queue: Pending[], size: number, sink: ImageSink, crashed: number[]): Promise<void> {
+  private async runLane(queue: Pending[], size: number, format: PixelFormat, sink: ImageSink, crashed: number[]): Promise<void> {
     while (queue.length > 0) {
       const child = fork(this.workerFile, [this.resvgPath], { serialization: "advanced", stdio: ["ignore", "ignore", "ignore", "ipc"] });
       await new Promise<void>((resolveLane) => {
@@ -101,7 +104,7 @@ export class RasterPool {
             resolveLane();
             return;
           }
-          child.send({ size, jobs: inFlight });
+          child.send({ size, format, jobs: inFlight });
         };
         child.on("message", (message: { id: number; pixels?: Uint8Array; error?: string }) => {
           const position = inFlight.findIndex((job) => job.id === message.id);
@@ -129,17 +132,18 @@ function killQuietly(child: ChildProcess): void {
 }
 
 /** Decode image files (PNG/WebP) with sharp, a few at a time. */
-export async function decodeFiles(files: readonly string[], size: number, sink: ImageSink, concurrency = 8): Promise<RasterReport> {
+export async function decodeFiles(files: readonly string[], size: number, format: PixelFormat, sink: ImageSink,
+  concurrency = 8): Promise<RasterReport> {
   const failures: number[] = [];
   let next = 0;
   const lane = async () => {
     while (next < files.length) {
       const id = next++;
       try {
-        sink(id, await decodeWithSharp(files[id]!, size));
+        sink(id, toStoredPixels(await decodeWithSharp(files[id]!, size), format));
       } catch {
         failures.push(id);
-        sink(id, new Uint8Array(size * size * 4));
+        sink(id, toStoredPixels(new Uint8Array(size * size * 4), format));
       }
     }
   };

@@ -42,8 +42,9 @@ export interface LoadedSource {
   readonly position: ReadonlyMap<string, number>;
 }
 
-/** A folder of sources, loaded lazily and kept in memory once read. */
+/** A folder of sources: indexes parsed once, pixels read on first use and kept in memory. */
 export class ImageStore {
+  private readonly indexes = new Map<string, SourceIndex>();
   private readonly loaded = new Map<string, LoadedSource>();
 
   constructor(readonly dir: string) {}
@@ -53,29 +54,45 @@ export class ImageStore {
   }
 
   has(id: string): boolean {
-    if (this.loaded.has(id)) return true;
-    const path = this.indexPath(id);
-    if (!existsSync(path)) return false;
-    const index = JSON.parse(readFileSync(path, "utf8")) as SourceIndex;
-    return index.version === STORE_VERSION;
+    if (this.indexes.has(id)) return true;
+    if (!existsSync(this.indexPath(id))) return false;
+    return this.readIndex(id).version === STORE_VERSION;
   }
 
   readIndex(id: string): SourceIndex {
-    return this.loaded.get(id)?.index ?? (JSON.parse(readFileSync(this.indexPath(id), "utf8")) as SourceIndex);
+    let index = this.indexes.get(id);
+    if (!index) {
+      index = JSON.parse(readFileSync(this.indexPath(id), "utf8")) as SourceIndex;
+      if (index.version === STORE_VERSION) this.indexes.set(id, index);
+    }
+    return index;
   }
 
-  get(id: string): LoadedSource {
-    const known = this.loaded.get(id);
-    if (known) return known;
-    const index = this.readIndex(id);
-    const raw = readFileSync(join(this.dir, `${id}.bin${index.gzip ? ".gz" : ""}`));
+  private readPixels(index: SourceIndex): PackedImages {
+    const raw = readFileSync(join(this.dir, `${index.id}.bin${index.gzip ? ".gz" : ""}`));
     const bytes = index.gzip ? gunzipSync(raw) : raw;
     const images = new PackedImages(index.width, index.height, index.format,
       new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
     if (images.count !== index.count) {
-      throw new Error(`store ${this.dir}: ${id}.bin holds ${images.count} images, its index says ${index.count}`);
+      throw new Error(`store ${this.dir}: ${index.id}.bin holds ${images.count} images, its index says ${index.count}`);
     }
-    const source = { index, images, position: new Map(index.keys.map((key, i) => [key, i])) };
+    return images;
+  }
+
+  /** A source; its pixels are read from disk the first time `images` is used. */
+  get(id: string): LoadedSource {
+    const known = this.loaded.get(id);
+    if (known) return known;
+    const index = this.readIndex(id);
+    let images: PackedImages | undefined;
+    const read = () => (images ??= this.readPixels(index));
+    const source: LoadedSource = {
+      index,
+      get images() {
+        return read();
+      },
+      position: new Map(index.keys.map((key, i) => [key, i])),
+    };
     this.loaded.set(id, source);
     return source;
   }
@@ -88,5 +105,6 @@ export class ImageStore {
     renameSync(`${binPath}.tmp`, binPath);
     writeFileSync(this.indexPath(index.id), JSON.stringify(full));
     this.loaded.delete(index.id);
+    this.indexes.delete(index.id);
   }
 }

@@ -11,7 +11,6 @@ import type { DatasetFile } from "../dataset-files.js";
 import { loadEmojiTexts } from "../emoji-meta.js";
 import { parseIdx, storeFashionMnist } from "../fashion-mnist.js";
 import { fixtureDir } from "../paths.js";
-import { toStoredPixels } from "../pixels.js";
 import { decodeFiles, RasterPool } from "../raster.js";
 import { listSourceEntries, type SourceEntry } from "../read-sources.js";
 import { BENCHMARK_STYLES, EMOJI_SOURCES, sourceById, type SourceSpec } from "../sources.js";
@@ -47,9 +46,9 @@ const pool = new RasterPool(join(out, "..", ".scratch"));
 async function writeSource(spec: SourceSpec, entries: SourceEntry[]): Promise<void> {
   const stride = SIZE * SIZE * (spec.format === "rgba" ? 4 : 1);
   const bytes = new Uint8Array(entries.length * stride);
-  const sink = (i: number, rgba: Uint8Array) => bytes.set(toStoredPixels(rgba, spec.format), i * stride);
-  if (spec.reader === "webp-files") await decodeFiles(entries.map((e) => e.file!), SIZE, sink);
-  else await pool.renderSvgs(entries.map((e) => e.svg!), SIZE, sink);
+  const sink = (i: number, pixels: Uint8Array) => bytes.set(pixels, i * stride);
+  if (spec.reader === "webp-files") await decodeFiles(entries.map((e) => e.file!), SIZE, spec.format, sink);
+  else await pool.renderSvgs(entries.map((e) => e.svg!), SIZE, spec.format, sink);
   store.write({
     id: spec.id, width: SIZE, height: SIZE, format: spec.format, count: entries.length, keys: entries.map((e) => e.key),
     text: spec.kind === "icon" ? entries.map((e) => ({ tags: e.tags, categories: e.categories, aliases: e.aliases })) : undefined,

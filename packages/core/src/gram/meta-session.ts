@@ -86,7 +86,7 @@ export class MetaSession {
   static async open(options: MetaSessionOptions): Promise<MetaSession> {
     const method = isGramMethod(options.method) ? options.method.inner : options.method;
     const methodOptions = method.parseOptions(options.methodOptions ?? {}) as Record<string, unknown>;
-    const gram = parseGramOptions(options.gram);
+    const gram = parseGramOptions(options.gram ?? (isGramMethod(options.method) ? options.method.gram : undefined));
     const settings = parseMetaTrainSettings(options.settings);
     const features = await corpusFeatures(options.backbone, options.corpus, options.featureCacheDir);
     const hierarchy = buildHierarchy(features, settings, new Rng(settings.seed).fork("clusters"));

@@ -83,6 +83,38 @@ function rolesOf(checkpoint: MetaCheckpoint): Record<string, ParamRole> {
   return Object.fromEntries(Object.entries(checkpoint.info.params).map(([name, p]) => [name, p.role]));
 }
 
+/** Load the meta-checkpoint's initialisation into `inner` and build its regulator (null when regulation is off). */
+function prepareLearner(
+  inner: PromptLearner,
+  context: MethodContext,
+  setup: { method: string; gram: GramJsonOptions; meta: MetaCheckpoint | null; sourceName: string },
+): RegulatorSet | null {
+  const { method, gram, meta, sourceName } = setup;
+  if (meta) {
+    checkCheckpointFits(meta, method, inner.params, sourceName);
+    const hash = gram.checkBackbone ? backboneHash(context.backbone.model) : meta.info.backbone.hash;
+    if (meta.info.backbone.hash !== hash) {
+      throw gramErrors.make(
+        "VLP_GRAM_BACKBONE",
+        `${sourceName} was meta-trained on backbone ${meta.info.backbone.name ?? "?"} (${meta.info.backbone.hash}), this run uses ${context.backbone.name ?? "?"} (${hash})`,
+      );
+    }
+    if (gram.init) inner.load(meta.init);
+  }
+  const mode = regulateMode(gram);
+  if (!mode) return null;
+  const layout = paramLayout(inner.params, context.backbone.model.config, meta ? rolesOf(meta) : gram.paramRoles);
+  const specs = meta ? meta.info.regulators : regulatorSpecs(gram);
+  const regulators = new RegulatorSet(layout, { specs, mode, rng: new Rng(gram.seed) });
+  try {
+    if (meta) regulators.load(meta.regulator, sourceName);
+  } catch (error) {
+    regulators.dispose();
+    throw error;
+  }
+  return regulators;
+}
+
 /**
  * Wrap a method with GRAM. The result is a method named `gram-<name>` with the inner method's options,
  * defaults and recipe. Without a meta-checkpoint the learner starts from the method's own initialisation
@@ -99,32 +131,6 @@ export function withGram<Options>(method: MethodDefinition<Options>, options: Gr
     return loaded;
   };
 
-  const prepare = (inner: PromptLearner, context: MethodContext): RegulatorSet | null => {
-    const meta = checkpoint();
-    if (meta) {
-      checkCheckpointFits(meta, method.name, inner.params, sourceName);
-      if (gram.checkBackbone && meta.info.backbone.hash !== backboneHash(context.backbone.model)) {
-        throw gramErrors.make(
-          "VLP_GRAM_BACKBONE",
-          `${sourceName} was meta-trained on backbone ${meta.info.backbone.name ?? "?"} (${meta.info.backbone.hash}), this run uses ${context.backbone.name ?? "?"} (${backboneHash(context.backbone.model)})`,
-        );
-      }
-      if (gram.init) inner.load(meta.init);
-    }
-    const mode = regulateMode(gram);
-    if (!mode) return null;
-    const layout = paramLayout(inner.params, context.backbone.model.config, meta ? rolesOf(meta) : gram.paramRoles);
-    const specs = meta ? meta.info.regulators : regulatorSpecs(gram);
-    const regulators = new RegulatorSet(layout, { specs, mode, rng: new Rng(gram.seed) });
-    try {
-      if (meta) regulators.load(meta.regulator, sourceName);
-    } catch (error) {
-      regulators.dispose();
-      throw error;
-    }
-    return regulators;
-  };
-
   return {
     name: `gram-${method.name}`,
     description: `GRAM (meta-learned initialisation + gradient regulation) around ${method.name}: ${method.description}`,
@@ -138,7 +144,7 @@ export function withGram<Options>(method: MethodDefinition<Options>, options: Gr
     create(methodOptions, context) {
       const inner = method.create(methodOptions, context);
       try {
-        return gramLearner(inner, prepare(inner, context));
+        return gramLearner(inner, prepareLearner(inner, context, { method: method.name, gram, meta: checkpoint(), sourceName }));
       } catch (error) {
         inner.dispose();
         throw error;

@@ -127,6 +127,7 @@ describe("withGram", () => {
     const learner = withGram(tinyMethod, { metaCheckpoint: path }).create(options, context());
     for (const [name, v] of Object.entries(learner.params)) expect(Array.from(v.dataSync())).toEqual(Array.from(source.params[name]!.dataSync()));
     expect(Array.from(learner.regulators!.regulators.text!.params.b!.dataSync())).toEqual(Array(48).fill(0.25));
+    expect(Object.values(learner.regulators!.params).every((v) => !v.trainable)).toBe(true);
     const fresh = withGram(tinyMethod, { metaCheckpoint: path, init: false }).create(options, context());
     const own = tinyMethod.create(options, context());
     expect(Array.from(fresh.params.textContext!.dataSync())).toEqual(Array.from(own.params.textContext!.dataSync()));

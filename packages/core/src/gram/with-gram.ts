@@ -112,6 +112,8 @@ function prepareLearner(
     regulators.dispose();
     throw error;
   }
+  // Frozen at fine-tuning time: keep it out of a trainer's default "all trainable variables".
+  for (const variable of Object.values(regulators.params)) variable.trainable = false;
   return regulators;
 }
 

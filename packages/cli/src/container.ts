@@ -7,11 +7,12 @@
  * The training engine, GRAM's meta-trainer and the data tools plug in there, or through `composeContainer`'s
  * `engine` argument (tests pass fakes that way).
  */
+import { builtinEngine } from "./engine.js";
+
+export { builtinEngine };
 import {
   catalogFromMethods,
   MethodRegistry,
-  prepareCache,
-  type PrepareProgress,
   type MetaTrainExecutor,
   type MethodCatalog,
   type NameCatalog,
@@ -31,6 +32,9 @@ export interface DataPrepareRequest {
 /** A request from `vlprompt pretrain`. */
 export interface PretrainRequest {
   readonly out?: string;
+  readonly steps?: number;
+  readonly batchSize?: number;
+  readonly lr?: number;
   readonly resume: boolean;
   readonly backend?: string;
   readonly log: (line: string) => void;
@@ -68,34 +72,6 @@ export const Tokens = {
   methods: Symbol("MethodCatalog") as InjectionToken<MethodCatalog>,
   io: Symbol("Io") as InjectionToken<Io>,
 } as const;
-
-/** Progress lines of `data prepare`: one per stage, and at most one every two seconds within a stage. */
-function prepareLogger(log: (line: string) => void): (progress: PrepareProgress) => void {
-  let stage = "";
-  let last = 0;
-  return (progress) => {
-    const now = Date.now();
-    if (progress.stage === stage && now - last < 2000 && progress.done < progress.total) return;
-    [stage, last] = [progress.stage, now];
-    log(`${progress.stage} ${progress.done}/${progress.total}${progress.message ? ` ${progress.message}` : ""}`);
-  };
-}
-
-/**
- * The engine parts this build provides, given the method registry. Each part is added here, in one line, as
- * its area lands (executeRun from src/eval's createRunExecutor, executeMetaTraining from src/gram's
- * meta-trainer, pretrain from src/pretrain); until then the commands that need a part say that it is not wired.
- */
-export function builtinEngine(_registry: MethodRegistry): Engine {
-  return {
-    dataPrepare: (request) =>
-      prepareCache({
-        ...(request.datasets.length > 0 ? { datasets: request.datasets } : {}),
-        force: request.force,
-        onProgress: prepareLogger(request.log),
-      }),
-  };
-}
 
 export interface ComposeOptions {
   /** Engine parts that replace the built-in ones (tests pass fakes here). */

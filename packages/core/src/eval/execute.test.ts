@@ -36,7 +36,7 @@ afterAll(async () => {
 
 const deps = (extra: Partial<RunExecutorDeps> = {}): RunExecutorDeps => ({
   methods: registry,
-  loadBackbone: async () => loadFixtureBackbone(), // each executor owns (and disposes) what it loads
+  loadBackbone: async () => backbone,
   datasets: fixtureProvider,
   ...extra,
 });

@@ -16,7 +16,7 @@ import { protocolData, runProtocol, type DatasetProvider, type ProtocolRunResult
 export interface RunExecutorDeps {
   /** The method registry (or anything with `get(name)`). */
   readonly methods: { get(name: string): MethodDefinition };
-  /** Loads a backbone; called once per distinct spec, the result is kept until dispose(). */
+  /** Loads a backbone; called once per distinct spec and kept. The caller owns what it returns (never disposed here). */
   readonly loadBackbone: (spec: BackboneSpec) => Promise<Backbone>;
   /** Train and test splits by dataset name. */
   readonly datasets: DatasetProvider;
@@ -35,7 +35,7 @@ export interface RunExecutorDeps {
 }
 
 export interface ManagedRunExecutor extends RunExecutor {
-  /** Free the backbones kept between runs. */
+  /** Forget the backbones kept between runs (they stay alive: whoever loaded them disposes them). */
   dispose(): void;
 }
 
@@ -113,9 +113,6 @@ export function createRunExecutor(deps: RunExecutorDeps): ManagedRunExecutor {
     });
     return runResult(spec, result, backend || tf.getBackend(), started, checkpointDir);
   };
-  const dispose = () => {
-    for (const pending of backbones.values()) void pending.then((backbone) => backbone.model.dispose(), () => {});
-    backbones.clear();
-  };
+  const dispose = () => backbones.clear();
   return Object.assign(execute, { dispose });
 }

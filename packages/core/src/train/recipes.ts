@@ -108,11 +108,12 @@ const scaled: readonly RecipePreset[] = [
   {
     name: "coop-small",
     method: "coop",
-    description: "CoOp for the small default backbone: 10 epochs at 16 shots (5 / 8 / 8 / 10 / 10 by shots), lr 0.01.",
+    description: "CoOp for the small default backbone: 4 context tokens, 10 epochs at 16 shots (5 / 8 / 8 / 10 / 10 by shots), lr 0.01.",
     source: "scaled from coop",
     recipe: dassl({ epochs: 10, batchSize: 32, lr: 0.01 }),
     epochsByShots: { 1: 5, 2: 8, 4: 8, 8: 10, 16: 10 },
-    published: { N_CTX: 16, CTX_INIT: "" },
+    // 4 tokens: 16 do not fit the default backbone's 20-token text context with the class name.
+    published: { N_CTX: 4, CTX_INIT: "" },
   },
   {
     name: "cocoop-small",

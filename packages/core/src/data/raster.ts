@@ -99,7 +99,7 @@ export class RasterPool {
           inFlight = [];
           while (inFlight.length < BATCH && queue.length > 0) inFlight.push(queue.pop()!);
           if (inFlight.length === 0) {
-            child.removeAllListeners("exit");
+            child.removeAllListeners("close");
             child.disconnect();
             resolveLane();
             return;
@@ -113,7 +113,8 @@ export class RasterPool {
           else if (job) crashed.push(job.id);
           if (inFlight.length === 0) sendBatch();
         });
-        child.on("exit", () => {
+        // "close" comes after the IPC channel has delivered every message the child sent before dying.
+        child.on("close", () => {
           // resvg aborted on the first unfinished job; the rest go back to the queue.
           const [culprit, ...rest] = inFlight;
           if (culprit) crashed.push(culprit.id);

@@ -26,7 +26,7 @@ export interface RunExecutorDeps {
   readonly initBackend?: (name: string) => Promise<string>;
   /** "auto" (default) or "off" (encode every batch; for benchmarks). */
   readonly featureCache?: "auto" | "off";
-  /** Augmented views in the feature cache (default min(epochs, 4)). */
+  /** Augmented views in the feature cache (default: the trainer's, one per 10 epochs, 1 to 8). */
   readonly cacheViews?: number;
   /** Continue an interrupted run from its last checkpoint (needs saveCheckpoint). Default false. */
   readonly resume?: boolean;

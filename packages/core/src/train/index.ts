@@ -26,7 +26,7 @@ export {
   dasslRecipe,
 } from "./recipes.js";
 export type { TrainRecipe, RecipePreset, ResolveRecipeOptions } from "./recipes.js";
-export { Trainer, train } from "./trainer.js";
+export { Trainer, train, defaultCacheViews } from "./trainer.js";
 export type {
   TrainerOptions,
   TrainingReport,

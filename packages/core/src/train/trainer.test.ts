@@ -9,7 +9,7 @@ import type { MethodDefinition } from "../method/define.js";
 import { Rng } from "../tensor/rng.js";
 import { resolveRecipe, type TrainRecipe } from "./recipes.js";
 import { contextMethod, loadTinyBackbone, syntheticDataset, visionMethod } from "./test-fixtures.js";
-import { train, type TrainerOptions, type TrainingReport } from "./trainer.js";
+import { defaultCacheViews, train, type TrainerOptions, type TrainingReport } from "./trainer.js";
 import type { TrainerHooks } from "./hooks.js";
 
 let backbone: Backbone;
@@ -84,6 +84,7 @@ describe("Trainer", () => {
   it("caches one view per augmented copy and never caches for learners that prompt the image encoder", async () => {
     const augmented = await trainOnce({ recipe: recipe({ augment: true, epochs: 3 }), cacheViews: 2 });
     expect(augmented.report.featureCache).toEqual({ used: true, views: 2 });
+    expect([1, 10, 11, 50, 200].map(defaultCacheViews)).toEqual([1, 1, 2, 5, 8]);
     const vision = await trainOnce({ method: visionMethod, recipe: recipe({ augment: true, epochs: 2 }) });
     expect(vision.report.featureCache.used).toBe(false);
     expect(vision.report.steps).toBe(6);

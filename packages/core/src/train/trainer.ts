@@ -68,7 +68,7 @@ export interface TrainerOptions {
   readonly hooks?: readonly TrainerHooks[];
   /** "auto" (default) caches image features when the learner has no vision prompts; "off" encodes every batch. */
   readonly featureCache?: "auto" | "off";
-  /** Augmented views the cache holds when augmentation is on (default min(epochs, 4)). */
+  /** Augmented views the cache holds when augmentation is on (default ceil(epochs / 10), between 1 and 8). */
   readonly cacheViews?: number;
   /** Images per encoder call when filling the cache (default recipe.evalBatchSize). */
   readonly encodeBatchSize?: number;
@@ -142,7 +142,7 @@ export class Trainer {
       backbone,
       learner,
       dataset,
-      views: this.options.cacheViews ?? Math.min(recipe.epochs, 4),
+      views: this.options.cacheViews ?? defaultCacheViews(recipe.epochs),
       augmentRng: recipe.augment ? this.augmentRng : undefined,
       encodeBatchSize: this.options.encodeBatchSize ?? recipe.evalBatchSize,
       signal,
@@ -344,6 +344,14 @@ export class Trainer {
     this.optimizer?.dispose();
     this.cache?.dispose();
   }
+}
+
+/**
+ * One augmented view per 10 epochs, at most 8: filling a view costs about as much as one or two uncached epochs, so a
+ * 10-epoch run keeps one view and a 200-epoch run reuses each of its 8 views 25 times.
+ */
+export function defaultCacheViews(epochs: number): number {
+  return Math.min(8, Math.max(1, Math.ceil(epochs / 10)));
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -1,0 +1,132 @@
+/**
+ * Benchmark (not a test): how much faster a CoOp epoch is with the feature cache than when every batch is
+ * decoded, augmented and encoded.
+ *   npx tsx bench/feature-cache.ts [--classes 100] [--shots 16] [--batch 32] [--context 4] [--backend wasm]
+ *                                  [--backbone default|tiny] [--dataset <built-in name>] [--augment on|off] [--rounds 3]
+ *                                  [--text-tokens N]
+ * Backbone "default": the default backbone's shape (src/pretrain defaultBackboneConfig: 32 px, patch 4, widths
+ * 128, 4+4 layers, 20 text tokens) with random weights (timing does not depend on the values); "tiny": the golden
+ * fixture CLIP. Data: a built-in dataset from the cache when --dataset names one, else synthetic 64 px images
+ * (the cache's resolution) with --classes classes. --text-tokens shortens the default-shaped backbone's text context
+ * (what running the text encoder only up to the last EOT token would cost). Reports the steady epoch time without and with the cache
+ * (cache already filled), the one-off cost of filling one cached view, and their ratio. The two modes alternate, one
+ * epoch each, for --rounds rounds; medians are reported (a busy machine slows both alike).
+ */
+import "reflect-metadata";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  ClipModel,
+  Rng,
+  WordTokenizer,
+  defaultBackboneConfig,
+  defaultCacheViews,
+  fewShot,
+  initBackend,
+  initClipWeights,
+  loadDataset,
+  resolveRecipe,
+  train,
+  type Backbone,
+  type ClassificationDataset,
+  type NamedArray,
+  type TrainerHooks,
+} from "../packages/core/src/index.js";
+import { loadTinyBackbone, syntheticDataset } from "../packages/core/src/train/test-fixtures.js";
+
+// The plugins import "@vlprompt/core", which resolves to the sources only under the "source" export condition:
+// re-run this script with it when it was started without (plain `npx tsx bench/feature-cache.ts`).
+if (!process.execArgv.some((arg) => arg.includes("conditions=source")) && !process.env.VLP_BENCH_CHILD) {
+  const script = fileURLToPath(import.meta.url);
+  const child = spawnSync(process.execPath, ["--conditions=source", ...process.execArgv, script, ...process.argv.slice(2)], {
+    stdio: "inherit",
+    env: { ...process.env, VLP_BENCH_CHILD: "1" },
+  });
+  process.exit(child.status ?? 1);
+}
+const { coop } = await import("../packages/plugins/src/index.js");
+
+const { values: args } = parseArgs({
+  options: {
+    classes: { type: "string", default: "100" },
+    shots: { type: "string", default: "16" },
+    batch: { type: "string", default: "32" },
+    context: { type: "string", default: "4" },
+    backend: { type: "string", default: "wasm" },
+    backbone: { type: "string", default: "default" },
+    dataset: { type: "string" },
+    augment: { type: "string", default: "on" },
+    rounds: { type: "string", default: "3" },
+    "text-tokens": { type: "string" },
+  },
+});
+
+function trainingSet(): ClassificationDataset {
+  const shots = Number(args.shots);
+  if (args.dataset) return fewShot(loadDataset(args.dataset, { split: "train" }), { shots, seed: 1 });
+  const tokenOffset = args.backbone === "tiny" ? 10 : 0;
+  return syntheticDataset({ name: "synthetic", classes: Number(args.classes), perClass: shots, seed: 1, size: 64, firstToken: tokenOffset });
+}
+
+function defaultShapedBackbone(classNames: readonly string[]): Backbone {
+  const words = [...new Set(["x", ".", "a", "photo", "of", ...classNames.flatMap((name) => name.toLowerCase().split(/\s+/))])];
+  const tokenizer = WordTokenizer.fromWords(words);
+  const contextLength = args["text-tokens"] ? Number(args["text-tokens"]) : defaultBackboneConfig.contextLength;
+  const config = { ...defaultBackboneConfig, contextLength, vocabSize: tokenizer.vocabSize };
+  const weights = initClipWeights(config, new Rng(0));
+  const map = new Map<string, NamedArray>(Object.entries(weights).map(([name, t]) => [name, { dtype: "float32", shape: [...t.shape], data: t.data, storedAs: "F32" }]));
+  return { model: ClipModel.fromTensorMap(map, { config }), tokenizer, name: "default-shaped (random weights)" };
+}
+
+interface EpochTiming {
+  /** From the call to the first step: decoding, augmenting and encoding one cached view (with the cache). */
+  readonly prepareMs: number;
+  /** The epoch's steps. */
+  readonly stepsMs: number;
+}
+
+/** One epoch of CoOp; hooks time the preparation and the steps separately. */
+async function timeEpoch(backbone: Backbone, dataset: ClassificationDataset, featureCache: "auto" | "off"): Promise<EpochTiming> {
+  const learner = coop.create(coop.parseOptions({ contextLength: Number(args.context) }), { backbone, classNames: dataset.classNames, rng: new Rng(1) });
+  const recipe = resolveRecipe({ preset: "coop-small", overrides: { epochs: 1, batchSize: Number(args.batch), augment: args.augment === "on" } });
+  const started = performance.now();
+  let firstStep = 0;
+  let ended = 0;
+  const hooks: TrainerHooks[] = [{
+    beforeBackward: (c) => void (c.step === 0 && (firstStep = performance.now())),
+    onEpochEnd: () => void (ended = performance.now()),
+  }];
+  await train({ backbone, learner, dataset, recipe, seed: 1, featureCache, cacheViews: 1, hooks });
+  learner.dispose();
+  return { prepareMs: firstStep - started, stepsMs: ended - firstStep };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const backend = (await initBackend({ backend: args.backend, log: () => {} })).name;
+const dataset = trainingSet();
+const backbone = args.backbone === "tiny" ? loadTinyBackbone() : defaultShapedBackbone(dataset.classNames);
+const config = backbone.model.config;
+console.log(`backend ${backend}; backbone ${backbone.name}: ${config.imageResolution}px/patch ${config.visionPatchSize}, vision ${config.visionWidth}x${config.visionLayers}, text ${config.textWidth}x${config.textLayers}, ${config.contextLength} tokens`);
+console.log(`CoOp (${args.context} context tokens), ${dataset.classNames.length} classes x ${args.shots} shots = ${dataset.size} images, batch ${args.batch}, augmentation ${args.augment}`);
+// Alternate the two modes so that a busy machine slows both alike; report medians.
+const without: EpochTiming[] = [];
+const withCache: EpochTiming[] = [];
+for (let round = 0; round < Number(args.rounds); round++) {
+  without.push(await timeEpoch(backbone, dataset, "off"));
+  withCache.push(await timeEpoch(backbone, dataset, "auto"));
+}
+const epochWithout = median(without.map((t) => t.prepareMs + t.stepsMs));
+const epochCached = median(withCache.map((t) => t.stepsMs));
+const fill = median(withCache.map((t) => t.prepareMs));
+const list = (timings: EpochTiming[], pick: (t: EpochTiming) => number) => timings.map((t) => pick(t).toFixed(0)).join(", ");
+console.log(`epoch without cache: ${epochWithout.toFixed(0)} ms (rounds: ${list(without, (t) => t.prepareMs + t.stepsMs)})`);
+console.log(`epoch with cache:    ${epochCached.toFixed(0)} ms (rounds: ${list(withCache, (t) => t.stepsMs)}); filling one view: ${fill.toFixed(0)} ms`);
+console.log(`speed-up per epoch (cache filled): ${(epochWithout / epochCached).toFixed(2)}x`);
+for (const epochs of [10, 50, 200]) {
+  const views = defaultCacheViews(epochs);
+  const total = epochs * epochCached + views * fill;
+  console.log(`whole run of ${epochs} epochs (${views} cached view${views > 1 ? "s" : ""}, the default): ${((epochs * epochWithout) / total).toFixed(2)}x`);
+}
+backbone.model.dispose();

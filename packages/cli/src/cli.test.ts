@@ -94,11 +94,11 @@ describe("vlprompt CLI (in-process)", () => {
 
   it("says exit 3 when the engine is not wired, and exit 2 for bad arguments", async () => {
     const path = manifestFile({ methods: [{ method: "coop" }] });
-    const run = await cli(["run", path, "--json"]);
+    const run = await cli(["run", path, "--json"], { engine: { executeRun: undefined } });
     expect(run.code).toBe(ExitCode.notAvailable);
     expect(run.json()).toMatchObject({ ok: false, error: { code: "VLP_RUN_ENGINE_NOT_WIRED" } });
     expect((await cli(["pretrain"], { engine: { pretrain: undefined } })).code).toBe(ExitCode.notAvailable);
-    expect((await cli(["evaluate", "x.safetensors", "emopets", "--json"])).json()).toMatchObject({ error: { code: "VLP_CLI_NOT_WIRED" } });
+    expect((await cli(["evaluate", "x.safetensors", "emopets", "--json"], { engine: { evaluate: undefined } })).json()).toMatchObject({ error: { code: "VLP_CLI_NOT_WIRED" } });
     const unknown = await cli(["frobnicate", "--json"]);
     expect(unknown.code).toBe(ExitCode.invalidInput);
     expect(unknown.json()).toMatchObject({ ok: false, error: { code: "VLP_CLI_USAGE" } });

@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MethodRegistry } from "@vlprompt/core";
+import { MethodRegistry, prepareCache } from "@vlprompt/core";
 import { builtinMethods } from "@vlprompt/plugins";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli.js";
 import { builtinEngine } from "./container.js";
 import { ExitCode } from "./output.js";
@@ -19,12 +19,15 @@ const quickstartPath = fileURLToPath(new URL("../../../examples/quickstart.json"
 function reducedQuickstart(): string {
   const manifest = JSON.parse(readFileSync(quickstartPath, "utf8")) as Record<string, unknown>;
   const dir = mkdtempSync(join(tmpdir(), "vlp-quickstart-"));
-  const reduced = { ...manifest, $schema: undefined, recipe: { ...(manifest.recipe as object), epochs: 1 }, metaTraining: { steps: 2, tasksPerStep: 1 }, output: { dir: "out" } };
+  const reduced = { ...manifest, $schema: undefined, recipe: { ...(manifest.recipe as object), epochs: 1 }, metaTraining: { steps: 2, tasksPerStep: 1, corpus: "fixture", ways: 3, supportShots: 1, queryShots: 1 }, output: { dir: "out" } };
   writeFileSync(join(dir, "quickstart.json"), JSON.stringify(reduced));
   return join(dir, "quickstart.json");
 }
 
 describe("examples/quickstart.json", () => {
+  // The reduced run needs EmoPets in the data cache: build just that (reused when present; about a minute fresh).
+  beforeAll(() => prepareCache({ datasets: ["emopets"] }), 600_000);
+
   it("runs end to end on a reduced setting when the engine is wired, and otherwise refuses with exit code 3", async () => {
     let out = "";
     let err = "";

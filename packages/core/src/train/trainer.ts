@@ -329,7 +329,8 @@ export class Trainer {
     const problems: string[] = [];
     if (JSON.stringify(meta.classNames) !== JSON.stringify(dataset.classNames)) problems.push("its class names differ");
     if (meta.extra?.seed !== seed) problems.push(`it was trained with seed ${String(meta.extra?.seed)}, this run has ${seed}`);
-    if (JSON.stringify(meta.extra?.recipe) !== JSON.stringify(recipe)) problems.push("its recipe differs");
+    const flat = (value: unknown) => JSON.stringify(value, Object.keys((value ?? {}) as object).sort()); // key order aside
+    if (flat(meta.extra?.recipe) !== flat(recipe)) problems.push("its recipe differs");
     if (meta.epoch > recipe.epochs) problems.push(`it has ${meta.epoch} epochs, the recipe ${recipe.epochs}`);
     if (problems.length > 0) throw trainErrors.make("VLP_TRAIN_CHECKPOINT", `cannot resume from ${path}: ${problems.join("; ")}`);
   }

@@ -2,15 +2,16 @@
  * Benchmark (not a test): how much faster a CoOp epoch is with the feature cache than when every batch is
  * decoded, augmented and encoded.
  *   npx tsx bench/feature-cache.ts [--classes 100] [--shots 16] [--batch 32] [--context 4] [--backend wasm]
- *                                  [--backbone default|tiny] [--dataset <built-in name>] [--augment on|off] [--rounds 3]
+ *                                  [--backbone default|tiny] [--dataset <built-in name>] [--augment on|off] [--rounds 8]
  *                                  [--text-tokens N]
- * Backbone "default": the default backbone's shape (src/pretrain defaultBackboneConfig: 32 px, patch 4, widths
- * 128, 4+4 layers, 20 text tokens) with random weights (timing does not depend on the values); "tiny": the golden
- * fixture CLIP. Data: a built-in dataset from the cache when --dataset names one, else synthetic 64 px images
- * (the cache's resolution) with --classes classes. --text-tokens shortens the default-shaped backbone's text context
- * (what running the text encoder only up to the last EOT token would cost). Reports the steady epoch time without and with the cache
- * (cache already filled), the one-off cost of filling one cached view, and their ratio. The two modes alternate, one
- * epoch each, for --rounds rounds; medians are reported (a busy machine slows both alike).
+ * Backbone "default": the default backbone's shape (src/pretrain defaultBackboneConfig) with random weights (timing
+ * does not depend on the values); "tiny": the golden fixture CLIP. Data: a built-in dataset from the cache when
+ * --dataset names one, else synthetic 64 px images (the cache's resolution) with --classes classes. --text-tokens
+ * shortens the default-shaped backbone's text context (what running the text encoder only up to the last EOT token
+ * would cost). Reports the steady epoch time without and with the cache (cache already filled), the one-off cost of filling one cached view, and their ratio. The two modes alternate in
+ * short blocks (5 batches each) for --rounds rounds; times are this process's CPU time (the wasm backend runs on one
+ * thread), per-step medians, so other work on the machine does not distort them; epoch times are steps per epoch x
+ * the median step.
  */
 import "reflect-metadata";
 import { spawnSync } from "node:child_process";
@@ -57,7 +58,7 @@ const { values: args } = parseArgs({
     backbone: { type: "string", default: "default" },
     dataset: { type: "string" },
     augment: { type: "string", default: "on" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "8" },
     "text-tokens": { type: "string" },
   },
 });
@@ -79,27 +80,37 @@ function defaultShapedBackbone(classNames: readonly string[]): Backbone {
   return { model: ClipModel.fromTensorMap(map, { config }), tokenizer, name: "default-shaped (random weights)" };
 }
 
-interface EpochTiming {
-  /** From the call to the first step: decoding, augmenting and encoding one cached view (with the cache). */
-  readonly prepareMs: number;
-  /** The epoch's steps. */
-  readonly stepsMs: number;
+/** CPU time of this process in ms: unlike wall time, it does not grow when other processes load the machine. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
-/** One epoch of CoOp; hooks time the preparation and the steps separately. */
-async function timeEpoch(backbone: Backbone, dataset: ClassificationDataset, featureCache: "auto" | "off"): Promise<EpochTiming> {
-  const learner = coop.create(coop.parseOptions({ contextLength: Number(args.context) }), { backbone, classNames: dataset.classNames, rng: new Rng(1) });
+interface BlockTiming {
+  /** From the call to the first step: decoding, augmenting and encoding the block's cached view (with the cache). */
+  readonly prepareMs: number;
+  /** CPU time of each step after the first (image loading and augmentation included without the cache). */
+  readonly stepMs: number[];
+}
+
+/**
+ * One short epoch of CoOp over `block` (a few batches): hooks time the preparation and every step after the first.
+ * Step cost depends on the batch size and the class count, not on the set size, so short blocks alternating between
+ * the two modes measure both under the same machine load.
+ */
+async function timeBlock(backbone: Backbone, block: ClassificationDataset, featureCache: "auto" | "off"): Promise<BlockTiming> {
+  const learner = coop.create(coop.parseOptions({ contextLength: Number(args.context) }), { backbone, classNames: block.classNames, rng: new Rng(1) });
   const recipe = resolveRecipe({ preset: "coop-small", overrides: { epochs: 1, batchSize: Number(args.batch), augment: args.augment === "on" } });
-  const started = performance.now();
+  const started = cpuMs();
   let firstStep = 0;
-  let ended = 0;
+  const stepEnds: number[] = [];
   const hooks: TrainerHooks[] = [{
-    beforeBackward: (c) => void (c.step === 0 && (firstStep = performance.now())),
-    onEpochEnd: () => void (ended = performance.now()),
+    beforeBackward: (c) => void (c.step === 0 && (firstStep = cpuMs())),
+    afterStep: () => void stepEnds.push(cpuMs()),
   }];
-  await train({ backbone, learner, dataset, recipe, seed: 1, featureCache, cacheViews: 1, hooks });
+  await train({ backbone, learner, dataset: block, recipe, seed: 1, featureCache, cacheViews: 1, hooks });
   learner.dispose();
-  return { prepareMs: firstStep - started, stepsMs: ended - firstStep };
+  return { prepareMs: firstStep - started, stepMs: stepEnds.slice(1).map((end, i) => end - stepEnds[i]!) };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -108,21 +119,30 @@ const backend = (await initBackend({ backend: args.backend, log: () => {} })).na
 const dataset = trainingSet();
 const backbone = args.backbone === "tiny" ? loadTinyBackbone() : defaultShapedBackbone(dataset.classNames);
 const config = backbone.model.config;
+const batch = Number(args.batch);
+const stepsPerEpoch = Math.floor(dataset.size / batch);
+const block = dataset.subset(new Rng(2).sample(Array.from({ length: dataset.size }, (_, i) => i), Math.min(dataset.size, 5 * batch)));
 console.log(`backend ${backend}; backbone ${backbone.name}: ${config.imageResolution}px/patch ${config.visionPatchSize}, vision ${config.visionWidth}x${config.visionLayers}, text ${config.textWidth}x${config.textLayers}, ${config.contextLength} tokens`);
-console.log(`CoOp (${args.context} context tokens), ${dataset.classNames.length} classes x ${args.shots} shots = ${dataset.size} images, batch ${args.batch}, augmentation ${args.augment}`);
-// Alternate the two modes so that a busy machine slows both alike; report medians.
-const without: EpochTiming[] = [];
-const withCache: EpochTiming[] = [];
+console.log(`CoOp (${args.context} context tokens), ${dataset.classNames.length} classes x ${args.shots} shots = ${dataset.size} images (${stepsPerEpoch} steps of ${batch}), augmentation ${args.augment}`);
+const without: BlockTiming[] = [];
+const withCache: BlockTiming[] = [];
 for (let round = 0; round < Number(args.rounds); round++) {
-  without.push(await timeEpoch(backbone, dataset, "off"));
-  withCache.push(await timeEpoch(backbone, dataset, "auto"));
+  without.push(await timeBlock(backbone, block, "off"));
+  withCache.push(await timeBlock(backbone, block, "auto"));
 }
-const epochWithout = median(without.map((t) => t.prepareMs + t.stepsMs));
-const epochCached = median(withCache.map((t) => t.stepsMs));
-const fill = median(withCache.map((t) => t.prepareMs));
-const list = (timings: EpochTiming[], pick: (t: EpochTiming) => number) => timings.map((t) => pick(t).toFixed(0)).join(", ");
-console.log(`epoch without cache: ${epochWithout.toFixed(0)} ms (rounds: ${list(without, (t) => t.prepareMs + t.stepsMs)})`);
-console.log(`epoch with cache:    ${epochCached.toFixed(0)} ms (rounds: ${list(withCache, (t) => t.stepsMs)}); filling one view: ${fill.toFixed(0)} ms`);
+const stepWithout = median(without.flatMap((t) => t.stepMs));
+const stepCached = median(withCache.flatMap((t) => t.stepMs));
+const fillPerImage = median(withCache.map((t) => t.prepareMs)) / block.size;
+const epochWithout = stepsPerEpoch * stepWithout;
+const epochCached = stepsPerEpoch * stepCached;
+const fill = fillPerImage * dataset.size;
+const spread = (timings: BlockTiming[]) => {
+  const all = timings.flatMap((t) => t.stepMs).sort((a, b) => a - b);
+  return `${all.length} steps, quartiles ${all[Math.floor(all.length / 4)]!.toFixed(0)}-${all[Math.floor((3 * all.length) / 4)]!.toFixed(0)} ms`;
+};
+console.log(`step without cache: ${stepWithout.toFixed(1)} ms median (${spread(without)})`);
+console.log(`step with cache:    ${stepCached.toFixed(1)} ms median (${spread(withCache)})`);
+console.log(`epoch without cache ~${epochWithout.toFixed(0)} ms, with cache ~${epochCached.toFixed(0)} ms; filling one view ~${fill.toFixed(0)} ms`);
 console.log(`speed-up per epoch (cache filled): ${(epochWithout / epochCached).toFixed(2)}x`);
 for (const epochs of [10, 50, 200]) {
   const views = defaultCacheViews(epochs);

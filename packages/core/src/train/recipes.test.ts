@@ -43,6 +43,9 @@ describe("recipe presets", () => {
       expect(recipePresetNames()).toContain(name);
       expect(getRecipePreset(name).recipe.epochs).toBeLessThanOrEqual(10);
     }
+    // Short scaled runs skip the 1e-5 warm-up epoch; published recipes keep it.
+    expect(["cocoop-small", "vpt-small", "maple-small", "ivlp-small"].map((name) => getRecipePreset(name).recipe.warmupEpochs)).toEqual([0, 0, 0, 0]);
+    expect(getRecipePreset("maple-xd").recipe.warmupEpochs).toBe(1);
   });
 
   it("merge field by field: defaults < preset (epochs by shots) < overrides", () => {

@@ -12,6 +12,7 @@ import { builtinEngine } from "./engine.js";
 export { builtinEngine };
 import {
   catalogFromMethods,
+  zeroShotMethod,
   MethodRegistry,
   type MetaTrainExecutor,
   type MethodCatalog,
@@ -84,7 +85,7 @@ export interface ComposeOptions {
 /** Builds the container once per CLI invocation: method registry, engine, io. */
 export function composeContainer(options: ComposeOptions = {}): DependencyContainer {
   const child = container.createChildContainer();
-  const registry = new MethodRegistry().registerAll(options.methods ?? builtinMethods);
+  const registry = new MethodRegistry().registerAll(options.methods ?? [...builtinMethods, zeroShotMethod]);
   const engine: Engine = { ...builtinEngine(registry), ...options.engine };
   child.registerInstance(MethodRegistry, registry);
   child.registerInstance(Tokens.engine, engine);

@@ -49,10 +49,15 @@ export function encodeImage(
 export function encodeText(weights: ClipWeights, input: TextInput, options?: InjectionOptions): tf.Tensor2D {
   return tf.tidy(() => {
     const { text, config } = weights;
-    const [sequences, tokens, width] = input.embeddings.shape;
+    const [sequences, fullLength, width] = input.embeddings.shape;
+    // The mask is causal and pooling reads the EOT, so tokens after the last EOT cannot change the result:
+    // run the transformer on [0, last EOT] only (exact; halves the cost of short class prompts).
+    const tokens = input.eotIndices.length > 0 ? Math.min(fullLength, Math.max(...input.eotIndices) + 1) : fullLength;
     const mask = causalMask(tokens);
     const start = input.promptStart ?? 1;
-    let x = tf.add(input.embeddings, text.positional) as tf.Tensor3D;
+    const embeddings = tokens < fullLength ? tf.slice(input.embeddings, [0, 0, 0], [sequences, tokens, width]) : input.embeddings;
+    const positional = tokens < fullLength ? tf.slice(text.positional, [0, 0], [tokens, width]) : text.positional;
+    let x = tf.add(embeddings, positional) as tf.Tensor3D;
     text.blocks.forEach((block, i) => {
       const deep = i > 0 ? input.deepPrompts?.[i] : undefined;
       if (deep) x = replaceTokens(x, maybeHalf(expandPrompt(deep, sequences), options), start); // per-sequence cast, as upstream

@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { backendErrors } from "./errors.js";
 import { registerFastMatMulGradient } from "./fast-matmul-grad.js";
+import { enableNativeMatMul } from "./native-matmul.js";
+import { registerFastKernels } from "./wasm-kernels.js";
 import { tryWebGpu } from "./webgpu.js";
 
 export const backendNames = ["auto", "tensorflow", "webgpu", "wasm", "cpu"] as const;
@@ -11,6 +13,8 @@ export interface BackendInfo {
   readonly name: string;
   /** Why better backends were passed over (one line each), in the order tried. */
   readonly notices: readonly string[];
+  /** How wasm/cpu multiply matrices: through the optional native BLAS, or why not (docs/backends.md). */
+  readonly matMul?: string;
 }
 
 export interface BackendOptions {
@@ -81,9 +85,11 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
     if (failure === null) {
       await tf.ready();
       registerFastMatMulGradient();
-      current = { name: tf.getBackend(), notices };
+      registerFastKernels(tf.getBackend());
+      const matMul = await enableNativeMatMul(tf.getBackend());
+      current = { name: tf.getBackend(), notices, ...(matMul ? { matMul } : {}) };
       const why = notices.length ? ` (${notices.join("; ")})` : "";
-      log(`vlprompt: tensor backend ${current.name}${why}`);
+      log(`vlprompt: tensor backend ${current.name}${matMul ? `, ${matMul}` : ""}${why}`);
       return current;
     }
     if (requested !== "auto") throw backendErrors.make("VLP_BACKEND_UNAVAILABLE", failure);

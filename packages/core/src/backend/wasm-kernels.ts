@@ -1,0 +1,135 @@
+import * as tf from "@tensorflow/tfjs";
+
+/**
+ * Two tfjs inefficiencies that cost CLIP training steps real time, fixed without changing any result:
+ * - tfjs-backend-wasm's Slice (and SplitV, built on it) copies the WHOLE input out of the wasm heap before
+ *   slicing (`readSync`), so splitting attention's [tokens, 3 * width] projection copies it three times. The
+ *   kernels below read the input through a heap view instead.
+ * - tfjs's Tile gradient (and so broadcastTo's: CoOp's shared context is broadcast over the classes) slices and
+ *   adds once per repetition. The gradient below is one reshape and one sum.
+ * bench/profile.ts shows the per-kernel times; docs/benchmarks.md has the before/after.
+ */
+
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+function strides(shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length).fill(1);
+  for (let d = shape.length - 2; d >= 0; d--) out[d] = out[d + 1]! * shape[d + 1]!;
+  return out;
+}
+
+/** Copy x[begin : begin + size] (row-major) into out, one contiguous run at a time. */
+export function copySlice(
+  x: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> },
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+  out: { set(values: ArrayLike<number>, offset: number): void },
+): void {
+  const xStrides = strides(shape);
+  // The innermost dimensions taken whole, plus the first partial one, form one contiguous run.
+  let d = shape.length - 1;
+  let run = 1;
+  while (d >= 0 && begin[d] === 0 && size[d] === shape[d]) run *= shape[d--]!;
+  if (d < 0) {
+    out.set(x.subarray(0, run), 0);
+    return;
+  }
+  run *= size[d]!;
+  const outer = size.slice(0, d);
+  const count = outer.reduce((n, s) => n * s, 1);
+  const index = new Array<number>(d).fill(0);
+  let written = 0;
+  for (let i = 0; i < count; i++) {
+    let offset = begin[d]! * xStrides[d]!;
+    for (let k = 0; k < d; k++) offset += (begin[k]! + index[k]!) * xStrides[k]!;
+    out.set(x.subarray(offset, offset + run), written);
+    written += run;
+    for (let k = d - 1; k >= 0 && ++index[k]! === outer[k]; k--) index[k] = 0; // odometer over the outer dims
+  }
+}
+
+function heapSlice(backend: HeapBackend, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
+  const out = backend.makeOutput(size, x.dtype); // may grow the heap: take the views afterwards
+  if (size.some((s) => s === 0)) return out;
+  copySlice(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
+  return out;
+}
+
+function registerWasmSlices(): void {
+  const slice = tf.getKernel(tf.Slice, "wasm");
+  const splitV = tf.getKernel(tf.SplitV, "wasm");
+  if (!slice || !splitV) return;
+  const sliceFunc = (args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype === "string") return slice.kernelFunc(args);
+    const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+    return heapSlice(args.backend as unknown as HeapBackend, x, b, s);
+  };
+  const splitFunc = (args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype === "string") return splitV.kernelFunc(args);
+    const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+    const at = tf.util.parseAxisParam(axis, x.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, at);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = [...x.shape];
+      size[at] = s;
+      const part = heapSlice(args.backend as unknown as HeapBackend, x, [...begin], size);
+      begin[at]! += s;
+      return part;
+    });
+  };
+  tf.unregisterKernel(tf.Slice, "wasm");
+  tf.registerKernel({ kernelName: tf.Slice, backendName: "wasm", kernelFunc: sliceFunc as tf.KernelFunc });
+  tf.unregisterKernel(tf.SplitV, "wasm");
+  tf.registerKernel({ kernelName: tf.SplitV, backendName: "wasm", kernelFunc: splitFunc as tf.KernelFunc });
+}
+
+/**
+ * Sum dy [s0 * r0, s1 * r1, ...] over the repetitions back to x's shape [s0, s1, ...]: view dy as
+ * [r0, s0, r1, s1, ...], drop size-1 dimensions, merge neighbours of the same kind, sum the repetition axes.
+ */
+export function tileGradient(dy: tf.Tensor, shape: readonly number[], reps: readonly number[]): tf.Tensor {
+  const dims: { size: number; summed: boolean }[] = [];
+  reps.forEach((r, i) => {
+    for (const dim of [{ size: r, summed: true }, { size: shape[i]!, summed: false }]) {
+      if (dim.size === 1) continue;
+      const last = dims[dims.length - 1];
+      if (last && last.summed === dim.summed) last.size *= dim.size;
+      else dims.push({ ...dim });
+    }
+  });
+  const axes = dims.flatMap((d, i) => (d.summed ? [i] : []));
+  const summed = axes.length === 0 ? dy : tf.sum(tf.reshape(dy, dims.map((d) => d.size)), axes);
+  return tf.reshape(summed, [...shape]);
+}
+
+let gradientRegistered = false;
+let slicesRegistered = false;
+
+/** Register the one-sum Tile gradient, and the heap-view Slice/SplitV when `backendName` is wasm. */
+export function registerFastKernels(backendName: string): void {
+  if (backendName === "wasm" && !slicesRegistered) {
+    slicesRegistered = true;
+    registerWasmSlices();
+  }
+  if (gradientRegistered) return;
+  gradientRegistered = true;
+  tf.registerGradient({
+    kernelName: tf.Tile,
+    inputsToSave: ["x"],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as [tf.Tensor];
+      const { reps } = attrs as unknown as { reps: number[] };
+      return { x: () => tileGradient(dy as tf.Tensor, x.shape, reps) };
+    },
+  });
+}

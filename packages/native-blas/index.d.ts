@@ -1,0 +1,17 @@
+export interface NativeBlas {
+  /**
+   * For i < batch: C_i [m x n] = op(A_i) . op(B_i), row-major; A_i starts at a[i * strideA] (k x m when
+   * transposed, else m x k), likewise B_i; a stride of 0 reuses one matrix for the whole batch.
+   */
+  gemm(
+    transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number,
+    a: Float32Array, strideA: number, b: Float32Array, strideB: number, c: Float32Array, strideC: number,
+  ): void;
+  /** The BLAS library in use (e.g. "libopenblas.so.0"), or null when none was found. */
+  library(): string | null;
+  /** The most threads a large product may use (small ones always use one); false without OpenBLAS thread control. */
+  setThreads(count: number): boolean;
+}
+
+export function loadNativeBlas(): NativeBlas | null;
+export function whyUnavailable(): string;

@@ -20,7 +20,19 @@ export function canCacheImageFeatures(learner: PromptLearner): boolean {
   return learner.vision === undefined;
 }
 
+/**
+ * The frozen image encoder as one opaque op: inside a gradient scope tfjs would otherwise record every kernel of
+ * it and keep all its activations until the backward pass, for a branch no gradient flows into (the inputs are
+ * images). Its gradient is never requested; it is defined as zero for completeness.
+ */
+const frozenImageFeatures = (backbone: Backbone) =>
+  tf.customGrad(((images: tf.Tensor4D) => ({
+    value: encodeImage(backbone.model.weights, images),
+    gradFunc: () => tf.zerosLike(images),
+  })) as any) as unknown as (images: tf.Tensor4D) => tf.Tensor2D;
+
 export function imageFeaturesOf(backbone: Backbone, learner: PromptLearner, batch: ForwardBatch): tf.Tensor2D {
+  if (batch.images && canCacheImageFeatures(learner)) return frozenImageFeatures(backbone)(batch.images);
   if (batch.images) return encodeImage(backbone.model.weights, batch.images, learner.vision?.(), learner.injection);
   if (!batch.imageFeatures) throw methodErrors.make("VLP_METHOD_INPUT", "the batch has neither images nor image features");
   if (!canCacheImageFeatures(learner)) {

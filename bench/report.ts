@@ -55,10 +55,14 @@ function megabytes(side?: SideResult): string {
   return side?.peakRssMb === undefined ? "–" : `${Math.round(side.peakRssMb)}`;
 }
 
-/** ours / reference: the PyTorch time, or for a TS-only row the TS time of the row it is compared with. */
+/**
+ * ours / reference: the PyTorch time; for a GRAM row the bare method's steps measured alternately in the same
+ * process (`bareRuns`), else the TS time of the row it is compared with.
+ */
 export function ratio(row: Row, rows: readonly Row[]): number | undefined {
   const ours = ms(row.ours);
-  const reference = row.versus ? ms(rows.find((r) => r.id === row.versus)?.ours) : ms(row.torch);
+  const bare = row.ours?.bareRuns as number[] | undefined;
+  const reference = bare ? median(bare) : row.versus ? ms(rows.find((r) => r.id === row.versus)?.ours) : ms(row.torch);
   return ours !== undefined && reference !== undefined ? ours / reference : undefined;
 }
 
@@ -88,7 +92,7 @@ export function tableMarkdown(report: Report): string {
       continue;
     }
     const r = ratio(row, report.rows);
-    const versus = row.versus ? ` (vs ${report.rows.find((x) => x.id === row.versus)?.label ?? row.versus})` : "";
+    const versus = row.versus ? " (vs the bare step, alternated in one process)" : "";
     const torchCell = row.versus ? "n/a" : seconds(ms(row.torch));
     lines.push(
       `| ${row.label} | ${row.shape} | ${seconds(ms(row.ours))} | ${torchCell} | ${r === undefined ? "–" : `${r.toFixed(2)}x${versus}`} | ` +

@@ -1,7 +1,7 @@
 /**
  * vlprompt against PyTorch, in one run on one machine.
  *   npm run bench -- [--layers 2] [--classes 100] [--repeats 3] [--backend auto] [--only a,b] [--threads 2]
- *                    [--torch-device cpu] [--no-docs] [--out latest.json]
+ *                    [--torch-device cpu] [--torch-malloc jemalloc|default] [--no-docs] [--out latest.json]
  * VLPROMPT_NATIVE_BLAS=0 measures the plain tfjs matMul (the "before" of the native BLAS lever).
  * Prepares the shared weights and spec (bench/prepare.ts), then runs every workload once on each side, each in
  * its own process (bench/ts-worker.ts, bench/torch_baseline.py), prints the table, writes
@@ -9,6 +9,7 @@
  * Needs the PyTorch baseline installed: sh bench/setup.sh.
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { dirname, join } from "node:path";
@@ -22,6 +23,17 @@ import { benchConfig, defaultSettings, describeShape, type BenchSettings } from 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const python = process.env.VLPROMPT_BENCH_PYTHON ?? "/usr/bin/python3";
+const JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+
+/**
+ * PyTorch's environment: jemalloc that keeps freed memory (never purges), unless --torch-malloc default. glibc's
+ * malloc returns large blocks to the system, so every big tensor is fresh pages; where page faults are slow (this
+ * sandboxed machine) that costs PyTorch far more than its arithmetic. Tuned is the fairer baseline.
+ */
+function torchEnv(malloc: string): NodeJS.ProcessEnv {
+  if (malloc === "default" || !existsSync(JEMALLOC)) return process.env;
+  return { ...process.env, LD_PRELOAD: JEMALLOC, MALLOC_CONF: "dirty_decay_ms:-1,muzzy_decay_ms:-1,retain:true" };
+}
 
 interface Workload {
   readonly id: string;
@@ -69,15 +81,16 @@ function parseArgs(argv: string[]) {
     only: args.get("only")?.split(","),
     threads: number("threads", 2),
     torchDevice: args.get("torch-device") ?? "cpu",
+    torchMalloc: args.get("torch-malloc") ?? "jemalloc",
     docs: !args.has("no-docs"),
     out: args.get("out") ?? "latest.json",
   };
 }
 
 /** Run a command, return the JSON after `marker` on its output, or throw with the tail of stderr. */
-function runChild(command: string, args: string[], marker: string, timeoutMs: number): Promise<SideResult> {
+function runChild(command: string, args: string[], marker: string, timeoutMs: number, env = process.env): Promise<SideResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env });
     let out = "";
     let err = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
@@ -95,15 +108,15 @@ function runChild(command: string, args: string[], marker: string, timeoutMs: nu
 const tsSide = (workload: string, spec: string) =>
   runChild(process.execPath, ["--conditions=source", "--import", "tsx", join(here, "ts-worker.ts"), workload, spec], "BENCH_RESULT ", 1_800_000);
 
-const torchSide = (workload: string, spec: string, threads: number, device: string) =>
-  runChild(python, [join(here, "torch_baseline.py"), "--spec", spec, "--workload", workload, "--threads", String(threads), "--device", device], "BENCH_RESULT ", 1_800_000);
+const torchSide = (workload: string, spec: string, options: { threads: number; torchDevice: string; torchMalloc: string }) =>
+  runChild(python, [join(here, "torch_baseline.py"), "--spec", spec, "--workload", workload, "--threads", String(options.threads), "--device", options.torchDevice], "BENCH_RESULT ", 1_800_000, torchEnv(options.torchMalloc));
 
 async function measure(workload: Workload, spec: string, options: ReturnType<typeof parseArgs>): Promise<Row> {
   const load = os.loadavg()[0]!;
   const base = { id: workload.id, label: workload.label, shape: workload.shape(options.settings), load, ...(workload.versus ? { versus: workload.versus } : {}) };
   try {
     const ours = workload.ours ? await tsSide(workload.id, spec) : undefined;
-    const torch = workload.torch ? await torchSide(workload.id, spec, options.threads, options.torchDevice) : undefined;
+    const torch = workload.torch ? await torchSide(workload.id, spec, options) : undefined;
     const row: Row = { ...base, ...(ours ? { ours } : {}), ...(torch ? { torch } : {}) };
     const r = ratio(row, []);
     process.stderr.write(`bench: ${workload.id}: ours ${ms(ours)?.toFixed(0) ?? "-"} ms, torch ${ms(torch)?.toFixed(0) ?? "-"} ms${r ? `, ratio ${r.toFixed(2)}` : ""} (load ${load.toFixed(1)})\n`);
@@ -137,7 +150,8 @@ function targets(rows: Row[]): Report["targets"] {
   });
   const memory = (e2e?.ours?.memory ?? []) as [number, number, number][];
   if (memory.length >= 2) {
-    const [firstStep, firstTensors, firstRss] = memory[Math.min(1, memory.length - 1)]!;
+    // Baseline after a tenth of the run: the first epochs grow the heap to its working size once.
+    const [firstStep, firstTensors, firstRss] = memory[Math.floor(memory.length / 10)]!;
     const [lastStep, lastTensors, lastRss] = memory[memory.length - 1]!;
     const grew = lastTensors > firstTensors || lastRss > firstRss * 1.1;
     out.push({
@@ -156,7 +170,7 @@ async function main(): Promise<void> {
   const spec = await prepareBench(options.settings, options.backend, options.threads);
   const chosen = WORKLOADS.filter((w) => !options.only || options.only.includes(w.id) || w.id === "check");
   const ourPeak = await tsSide("matmul-peak", spec);
-  const torchPeak = await torchSide("matmul-peak", spec, options.threads, options.torchDevice);
+  const torchPeak = await torchSide("matmul-peak", spec, options);
   const rows: Row[] = [];
   for (const workload of chosen) rows.push(await measure(workload, spec, options));
   const cpu = os.cpus();
@@ -166,7 +180,7 @@ async function main(): Promise<void> {
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
     machine: `${cpu.length} x ${cpu[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()}`,
     backend: `${backend.name}, ${String(ourPeak.matMul)}`,
-    torch: `${String(torchPeak.torch)} (${options.torchDevice}, ${String(torchPeak.threads)} threads, OpenBLAS)`,
+    torch: `${String(torchPeak.torch)} (${options.torchDevice}, ${String(torchPeak.threads)} threads, OpenBLAS, ${options.torchMalloc === "default" || !existsSync(JEMALLOC) ? "glibc malloc" : "jemalloc"})`,
     shape: describeShape(benchConfig(options.settings.layers)),
     limits: {
       "numpy sgemm 2048": torchPeak.numpyGflops as number,

@@ -1,6 +1,10 @@
 #!/bin/sh
 # Install the PyTorch baseline of the benchmark (Debian packages, no pip, no network beyond apt) and check that
 # torch multiplies through OpenBLAS, not the reference BLAS (about 6 GFLOP/s instead of about 175 on 2 cores).
+# libjemalloc2: bench/run.ts runs PyTorch with jemalloc set to keep freed memory (the usual PyTorch CPU tuning);
+# with glibc's allocator every large tensor comes from fresh pages, which costs PyTorch several times its
+# compute time on machines with slow page faults (docs/benchmarks.md has the numbers).
+# Also builds the optional native BLAS addon (@vlprompt/native-blas) if npm did not.
 #   sh bench/setup.sh          (idempotent: installs nothing when everything is present)
 set -eu
 
@@ -8,7 +12,7 @@ set -eu
 # see it. bench/run.ts uses the same interpreter (override both with VLPROMPT_BENCH_PYTHON).
 PYTHON="${VLPROMPT_BENCH_PYTHON:-/usr/bin/python3}"
 
-packages="python3-torch python3-numpy libopenblas0-pthread"
+packages="python3-torch python3-numpy libopenblas0-pthread libjemalloc2"
 missing=""
 for pkg in $packages; do
   if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then :; else missing="$missing $pkg"; fi
@@ -22,6 +26,10 @@ else
   if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $missing
+fi
+
+if [ ! -f packages/native-blas/build/vlprompt_blas.node ] && [ -f packages/native-blas/build.mjs ]; then
+  node packages/native-blas/build.mjs
 fi
 
 # Which BLAS does the blas.so.3 alternative point to, and how fast is torch's sgemm?

@@ -10,7 +10,7 @@ import { e2eDataset, e2eTokenizer, e2eTrain } from "./e2e.js";
 import { gramMetaSteps } from "./gram-meta.js";
 import { matMulPeak } from "./peak.js";
 import { benchTokenizer, type BenchSettings } from "./shapes.js";
-import { imageForward, methodStep, textTrain, type Timing } from "./ts-workloads.js";
+import { gramOverhead, imageForward, methodStep, textTrain, type Timing } from "./ts-workloads.js";
 
 export interface BenchSpec {
   readonly settings: BenchSettings;
@@ -38,9 +38,9 @@ async function runWorkload(workload: string, spec: BenchSpec): Promise<Timing> {
   if (workload === "image-forward") return imageForward(backbone, settings);
   if (workload === "text-train") return textTrain(backbone, settings);
   if (workload === "step-coop-cached") return methodStep(backbone, settings, "coop", { cachedFeatures: true });
-  if (workload === "step-gram-coop-cached") return methodStep(backbone, settings, "coop", { cachedFeatures: true, gram: true });
+  if (workload === "step-gram-coop-cached") return gramOverhead(backbone, settings, "coop", { cachedFeatures: true });
   const gram = /^step-gram-(\w+)$/.exec(workload);
-  if (gram) return methodStep(backbone, settings, gram[1]!, { gram: true });
+  if (gram) return gramOverhead(backbone, settings, gram[1]!);
   const step = /^step-(\w+)$/.exec(workload);
   if (step) return methodStep(backbone, settings, step[1]!);
   throw new Error(`bench: unknown workload ${workload}`);

@@ -99,15 +99,20 @@ export interface StepOptions {
   readonly batchSize?: number;
 }
 
+interface PreparedStep {
+  run(): void;
+  dispose(): void;
+  readonly detail: Record<string, unknown>;
+}
+
 /**
  * One full training step of a built-in method with its defaults and its published recipe: forward, backward,
  * loss read back, optimizer update (the trainer's chain: the learner's own link, then SGD).
  */
-export async function methodStep(backbone: Backbone, settings: BenchSettings, name: string, options: StepOptions = {}): Promise<Timing> {
+function prepareStep(backbone: Backbone, settings: BenchSettings, name: string, options: StepOptions): PreparedStep {
   const inner = method(name);
   const definition = options.gram ? withGram(inner) : inner;
-  const names = classNames(settings.classes);
-  const learner = definition.create(definition.parseOptions(), { backbone, classNames: names, rng: new Rng(0) });
+  const learner = definition.create(definition.parseOptions(), { backbone, classNames: classNames(settings.classes), rng: new Rng(0) });
   const recipe = publishedRecipe(name);
   const batchSize = options.batchSize ?? recipe.batchSize;
   const own = learner.gradientTransform?.();
@@ -118,15 +123,49 @@ export async function methodStep(backbone: Backbone, settings: BenchSettings, na
     : { images: randomImages(batchSize, imageResolution, 3) };
   const labels = labelsFor(batchSize, settings.classes);
   const variables = Object.values(learner.params);
-  const runs = await timeRuns(settings.repeats, () => {
-    const { value, grads } = tf.variableGrads(() => trainingLoss(backbone, learner, batch, labels), variables);
-    value.dataSync();
-    const named = Object.fromEntries(Object.entries(learner.params).map(([key, v]) => [key, grads[v.name] ?? tf.zerosLike(v)]));
-    optimizer.step(named);
-    tf.dispose([value, ...Object.values(grads), ...Object.values(named)]);
-  });
-  tf.dispose([labels, ...(batch.images ? [batch.images] : []), ...(batch.imageFeatures ? [batch.imageFeatures] : [])]);
-  optimizer.dispose();
-  learner.dispose();
-  return { runs, detail: { batchSize, classes: settings.classes, params: variables.reduce((n, v) => n + v.size, 0) } };
+  return {
+    run: () => {
+      const { value, grads } = tf.variableGrads(() => trainingLoss(backbone, learner, batch, labels), variables);
+      value.dataSync();
+      const named = Object.fromEntries(Object.entries(learner.params).map(([key, v]) => [key, grads[v.name] ?? tf.zerosLike(v)]));
+      optimizer.step(named);
+      tf.dispose([value, ...Object.values(grads), ...Object.values(named)]);
+    },
+    dispose: () => {
+      tf.dispose([labels, ...(batch.images ? [batch.images] : []), ...(batch.imageFeatures ? [batch.imageFeatures] : [])]);
+      optimizer.dispose();
+      learner.dispose();
+    },
+    detail: { batchSize, classes: settings.classes, params: variables.reduce((n, v) => n + v.size, 0) },
+  };
+}
+
+export async function methodStep(backbone: Backbone, settings: BenchSettings, name: string, options: StepOptions = {}): Promise<Timing> {
+  const step = prepareStep(backbone, settings, name, options);
+  const runs = await timeRuns(settings.repeats, () => step.run());
+  step.dispose();
+  return { runs, detail: step.detail };
+}
+
+/**
+ * GRAM's overhead: the GRAM-wrapped and the bare step of the same method, alternated in one process (so machine
+ * load affects both alike). `runs` are the GRAM steps, `bareRuns` the bare ones.
+ */
+export async function gramOverhead(backbone: Backbone, settings: BenchSettings, name: string, options: StepOptions = {}): Promise<Timing> {
+  const bare = prepareStep(backbone, settings, name, { ...options, gram: false });
+  const gram = prepareStep(backbone, settings, name, { ...options, gram: true });
+  bare.run();
+  gram.run(); // warm-up both
+  const runs: number[] = [];
+  const bareRuns: number[] = [];
+  for (let r = 0; r < Math.max(3, settings.repeats); r++) {
+    for (const [step, into] of [[bare, bareRuns], [gram, runs]] as const) {
+      const start = performance.now();
+      step.run();
+      into.push(performance.now() - start);
+    }
+  }
+  bare.dispose();
+  gram.dispose();
+  return { runs, bareRuns, detail: gram.detail };
 }

@@ -98,6 +98,16 @@ describe.each(["wasm", "cpu"])("fast kernels on %s", (backend) => {
     });
   });
 
+  it("clones without copying, and a clone outlives its source", () => {
+    const x = tf.tensor1d([1, 2, 3]);
+    const before = tf.memory().numTensors;
+    const y = tf.clone(x);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    y.dispose();
+    expect(tf.memory().numTensors).toBe(before - 1);
+  });
+
   it("takes the gradient of tile / broadcastTo as one sum over the repetitions", () => {
     tf.tidy(() => {
       const x = random([1, 2, 3], 6);

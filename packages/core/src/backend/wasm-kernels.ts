@@ -7,10 +7,13 @@ import * as tf from "@tensorflow/tfjs";
  *   kernels below read the input through a heap view instead.
  * - tfjs's Tile gradient (and so broadcastTo's: CoOp's shared context is broadcast over the classes) slices and
  *   adds once per repetition. The gradient below is one reshape and one sum.
+ * - tfjs-core clones every tensor it saves for the backward pass, and tfjs-wasm's Identity copies the data. Tensor
+ *   data is never written after creation, so the clone below shares it (as tfjs-backend-cpu's Identity does).
  * bench/profile.ts shows the per-kernel times; docs/benchmarks.md has the before/after.
  */
 
 interface HeapBackend {
+  incRef(dataId: object): void;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
@@ -87,6 +90,13 @@ function registerWasmSlices(): void {
       return part;
     });
   };
+  const identityFunc = (args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    (args.backend as unknown as HeapBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  if (tf.getKernel(tf.Identity, "wasm")) tf.unregisterKernel(tf.Identity, "wasm");
+  tf.registerKernel({ kernelName: tf.Identity, backendName: "wasm", kernelFunc: identityFunc as tf.KernelFunc });
   tf.unregisterKernel(tf.Slice, "wasm");
   tf.registerKernel({ kernelName: tf.Slice, backendName: "wasm", kernelFunc: sliceFunc as tf.KernelFunc });
   tf.unregisterKernel(tf.SplitV, "wasm");

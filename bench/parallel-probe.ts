@@ -24,7 +24,9 @@ async function measure(classes: number, repeats: number): Promise<number[]> {
 
 function inWorker(classes: number, repeats: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { classes, repeats }, execArgv: process.execArgv });
+    // Workers do not inherit tsx's loader: register it in the worker, then load this file there.
+    const boot = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+    const worker = new Worker(boot, { eval: true, workerData: { classes, repeats }, execArgv: process.execArgv });
     worker.once("message", resolve);
     worker.once("error", reject);
   });

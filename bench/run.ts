@@ -10,7 +10,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,6 +35,9 @@ function torchEnv(malloc: string): NodeJS.ProcessEnv {
   return { ...process.env, LD_PRELOAD: JEMALLOC, MALLOC_CONF: "dirty_decay_ms:-1,muzzy_decay_ms:-1,retain:true" };
 }
 
+/** vlprompt's text encoder stops at the last EOT (exact under the causal mask); PyTorch runs all 77 tokens, as upstream. */
+let eotNote = "";
+
 interface Workload {
   readonly id: string;
   readonly label: string;
@@ -47,7 +50,7 @@ interface Workload {
 const WORKLOADS: readonly Workload[] = [
   { id: "check", label: "Same model check (max rel. diff of features)", shape: () => "2 images, 3 texts", ours: false, torch: true },
   { id: "image-forward", label: "Image encoder forward", shape: (s) => `${s.imageBatch} images`, ours: true, torch: true },
-  { id: "text-train", label: "Text encoder fwd+bwd, CoOp prompts", shape: (s) => `${s.classes} classes x 77 tokens`, ours: true, torch: true },
+  { id: "text-train", label: "Text encoder fwd+bwd, CoOp prompts", shape: (s) => `${s.classes} classes x 77 tokens${eotNote}`, ours: true, torch: true },
   { id: "step-coop", label: "Training step: CoOp", shape: (s) => `batch 32 images, ${s.classes} classes`, ours: true, torch: true },
   { id: "step-coop-cached", label: "Training step: CoOp, cached image features", shape: (s) => `batch 32, ${s.classes} classes`, ours: true, torch: true },
   { id: "step-cocoop", label: "Training step: CoCoOp", shape: (s) => `batch 1 image, ${s.classes} classes`, ours: true, torch: true },
@@ -168,6 +171,8 @@ async function main(): Promise<void> {
   const backend = await initBackend({ backend: options.backend, log: () => {} });
   process.stderr.write(`bench: preparing weights and spec in ${options.settings.workDir} (backend ${backend.name})\n`);
   const spec = await prepareBench(options.settings, options.backend, options.threads);
+  const coopEots = (JSON.parse(await readFile(spec, "utf8")) as { prompts: { coop: { eotIndices: number[] } } }).prompts.coop.eotIndices;
+  eotNote = ` (vlprompt stops at the last EOT: ${Math.max(...coopEots) + 1})`;
   const chosen = WORKLOADS.filter((w) => !options.only || options.only.includes(w.id) || w.id === "check");
   const ourPeak = await tsSide("matmul-peak", spec);
   const torchPeak = await torchSide("matmul-peak", spec, options);

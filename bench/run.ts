@@ -1,7 +1,7 @@
 /**
  * vlprompt against PyTorch, in one run on one machine.
  *   npm run bench -- [--layers 2] [--classes 100] [--repeats 3] [--backend auto] [--only a,b] [--threads 2]
- *                    [--torch-device cpu] [--torch-malloc jemalloc|default] [--no-docs] [--out latest.json]
+ *                    [--torch-device cpu] [--torch-env tuned|default] [--no-docs] [--out latest.json]
  * VLPROMPT_NATIVE_BLAS=0 measures the plain tfjs matMul (the "before" of the native BLAS lever).
  * Prepares the shared weights and spec (bench/prepare.ts), then runs every workload once on each side, each in
  * its own process (bench/ts-worker.ts, bench/torch_baseline.py), prints the table, writes
@@ -26,13 +26,16 @@ const python = process.env.VLPROMPT_BENCH_PYTHON ?? "/usr/bin/python3";
 const JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
 
 /**
- * PyTorch's environment: jemalloc that keeps freed memory (never purges), unless --torch-malloc default. glibc's
+ * PyTorch's environment (unless --torch-env default): jemalloc that keeps freed memory (never purges), passive
+ * OpenMP waiting. glibc's
  * malloc returns large blocks to the system, so every big tensor is fresh pages; where page faults are slow (this
  * sandboxed machine) that costs PyTorch far more than its arithmetic. Tuned is the fairer baseline.
  */
-function torchEnv(malloc: string): NodeJS.ProcessEnv {
-  if (malloc === "default" || !existsSync(JEMALLOC)) return process.env;
-  return { ...process.env, LD_PRELOAD: JEMALLOC, MALLOC_CONF: "dirty_decay_ms:-1,muzzy_decay_ms:-1,retain:true" };
+function torchEnvironment(setting: string): NodeJS.ProcessEnv {
+  if (setting === "default" || !existsSync(JEMALLOC)) return process.env;
+  // OMP_WAIT_POLICY=PASSIVE: OpenMP workers sleep instead of spinning between ops, so they do not fight OpenBLAS's
+  // threads (measured on a busy machine: a CoOp step at 2 threads 569 ms spinning, 114 ms passive, 133 ms 1 thread).
+  return { ...process.env, LD_PRELOAD: JEMALLOC, MALLOC_CONF: "dirty_decay_ms:-1,muzzy_decay_ms:-1,retain:true", OMP_WAIT_POLICY: "PASSIVE" };
 }
 
 /** vlprompt's text encoder stops at the last EOT (exact under the causal mask); PyTorch runs all 77 tokens, as upstream. */
@@ -84,7 +87,7 @@ function parseArgs(argv: string[]) {
     only: args.get("only")?.split(","),
     threads: number("threads", 2),
     torchDevice: args.get("torch-device") ?? "cpu",
-    torchMalloc: args.get("torch-malloc") ?? "jemalloc",
+    torchEnv: args.get("torch-env") ?? "tuned",
     docs: !args.has("no-docs"),
     out: args.get("out") ?? "latest.json",
   };
@@ -111,8 +114,8 @@ function runChild(command: string, args: string[], marker: string, timeoutMs: nu
 const tsSide = (workload: string, spec: string) =>
   runChild(process.execPath, ["--conditions=source", "--import", "tsx", join(here, "ts-worker.ts"), workload, spec], "BENCH_RESULT ", 1_800_000);
 
-const torchSide = (workload: string, spec: string, options: { threads: number; torchDevice: string; torchMalloc: string }) =>
-  runChild(python, [join(here, "torch_baseline.py"), "--spec", spec, "--workload", workload, "--threads", String(options.threads), "--device", options.torchDevice], "BENCH_RESULT ", 1_800_000, torchEnv(options.torchMalloc));
+const torchSide = (workload: string, spec: string, options: { threads: number; torchDevice: string; torchEnv: string }) =>
+  runChild(python, [join(here, "torch_baseline.py"), "--spec", spec, "--workload", workload, "--threads", String(options.threads), "--device", options.torchDevice], "BENCH_RESULT ", 1_800_000, torchEnvironment(options.torchEnv));
 
 async function measure(workload: Workload, spec: string, options: ReturnType<typeof parseArgs>): Promise<Row> {
   const load = os.loadavg()[0]!;
@@ -185,7 +188,7 @@ async function main(): Promise<void> {
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
     machine: `${cpu.length} x ${cpu[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()}`,
     backend: `${backend.name}, ${String(ourPeak.matMul)}`,
-    torch: `${String(torchPeak.torch)} (${options.torchDevice}, ${String(torchPeak.threads)} threads, OpenBLAS, ${options.torchMalloc === "default" || !existsSync(JEMALLOC) ? "glibc malloc" : "jemalloc"})`,
+    torch: `${String(torchPeak.torch)} (${options.torchDevice}, ${String(torchPeak.threads)} threads, OpenBLAS, ${options.torchEnv === "default" || !existsSync(JEMALLOC) ? "glibc malloc" : "jemalloc, OMP passive"})`,
     shape: describeShape(benchConfig(options.settings.layers)),
     limits: {
       "numpy sgemm 2048": torchPeak.numpyGflops as number,

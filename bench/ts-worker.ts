@@ -29,6 +29,12 @@ async function runWorkload(workload: string, spec: BenchSpec): Promise<Timing> {
   const settings = spec.settings;
   if (workload === "matmul-peak") return matMulPeak();
   if (workload === "gram-meta") return gramMetaSteps(Math.max(3, settings.repeats));
+  if (workload === "small-coop-step") {
+    // One step of the end-to-end run (cached features, the 10 Fashion-MNIST classes, batch 32) on its backbone.
+    const dataset = await e2eDataset(settings);
+    const backbone = await loadBackbone(spec.e2e.weights, e2eTokenizer(dataset), "bench-e2e");
+    return methodStep(backbone, { ...settings, classes: dataset.classNames.length, repeats: Math.max(10, settings.repeats) }, "coop", { cachedFeatures: true });
+  }
   if (workload === "e2e-coop") {
     const dataset = await e2eDataset(settings);
     const backbone = await loadBackbone(spec.e2e.weights, e2eTokenizer(dataset), "bench-e2e");

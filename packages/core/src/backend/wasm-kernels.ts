@@ -125,8 +125,12 @@ export function tileGradient(dy: tf.Tensor, shape: readonly number[], reps: read
 let gradientRegistered = false;
 let slicesRegistered = false;
 
-/** Register the one-sum Tile gradient, and the heap-view Slice/SplitV when `backendName` is wasm. */
+/**
+ * Register the one-sum Tile gradient, and the heap-view Slice/SplitV/Identity when `backendName` is wasm.
+ * VLPROMPT_FAST_KERNELS=0 keeps tfjs's own (for measuring what these change: bench/levers.ts).
+ */
 export function registerFastKernels(backendName: string): void {
+  if (process.env.VLPROMPT_FAST_KERNELS === "0") return;
   if (backendName === "wasm" && !slicesRegistered) {
     slicesRegistered = true;
     registerWasmSlices();

@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { renderErrorsPage } from "../packages/core/src/errors-doc.js";
 import "../packages/core/src/index.js";
 import "../packages/plugins/src/index.js";
+import "../packages/cli/src/errors.js";
 
 writeFileSync(new URL("../docs/errors.md", import.meta.url), renderErrorsPage());
 console.log("wrote docs/errors.md");

@@ -11,3 +11,4 @@ export * from "./data/index.js";
 export * from "./gram/index.js";
 export * from "./experiment/index.js";
 export * from "./pretrain/index.js";
+export { renderErrorsPage } from "./errors-doc.js";

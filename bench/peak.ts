@@ -14,7 +14,10 @@ export async function matMulPeak(): Promise<Timing> {
     for (const [label, transposeB] of [["plain", false], ["transposeB", true]] as const) {
       if (label === "transposeB" && n > 1024) continue; // slow on wasm; 1024 shows the gap
       const runs = await timeRuns(3, () => {
-        tf.tidy(() => tf.matMul(a, b, false, transposeB).dataSync());
+        // Braces: a tidy that RETURNS the 4M-value array walks it element by element looking for tensors.
+        tf.tidy(() => {
+          tf.matMul(a, b, false, transposeB).dataSync();
+        });
       });
       gflops[`${label}${n}`] = (2 * n ** 3) / (Math.min(...runs) / 1000) / 1e9;
       if (label === "plain") allRuns = runs;

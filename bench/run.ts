@@ -1,7 +1,7 @@
 /**
  * vlprompt against PyTorch, in one run on one machine.
  *   npm run bench -- [--layers 2] [--classes 100] [--repeats 3] [--backend auto] [--only a,b] [--threads 2]
- *                    [--torch-device cpu] [--torch-env tuned|default] [--no-docs] [--out latest.json]
+ *                    [--torch-device cpu] [--torch-env tuned|default] [--torch-eot-cut] [--no-docs] [--out latest.json]
  * VLPROMPT_NATIVE_BLAS=0 measures the plain tfjs matMul (the "before" of the native BLAS lever).
  * Prepares the shared weights and spec (bench/prepare.ts), then runs every workload once on each side, each in
  * its own process (bench/ts-worker.ts, bench/torch_baseline.py), prints the table, writes
@@ -88,6 +88,7 @@ function parseArgs(argv: string[]) {
     threads: number("threads", 2),
     torchDevice: args.get("torch-device") ?? "cpu",
     torchEnv: args.get("torch-env") ?? "tuned",
+    torchEotCut: args.has("torch-eot-cut"),
     docs: !args.has("no-docs"),
     out: args.get("out") ?? "latest.json",
   };
@@ -111,11 +112,17 @@ function runChild(command: string, args: string[], marker: string, timeoutMs: nu
   });
 }
 
-const tsSide = (workload: string, spec: string) =>
-  runChild(process.execPath, ["--conditions=source", "--import", "tsx", join(here, "ts-worker.ts"), workload, spec], "BENCH_RESULT ", 1_800_000);
+const tsSide = (workload: string, spec: string, env: NodeJS.ProcessEnv = process.env) =>
+  runChild(process.execPath, ["--conditions=source", "--import", "tsx", join(here, "ts-worker.ts"), workload, spec], "BENCH_RESULT ", 1_800_000, env);
 
-const torchSide = (workload: string, spec: string, options: { threads: number; torchDevice: string; torchEnv: string }) =>
-  runChild(python, [join(here, "torch_baseline.py"), "--spec", spec, "--workload", workload, "--threads", String(options.threads), "--device", options.torchDevice], "BENCH_RESULT ", 1_800_000, torchEnvironment(options.torchEnv));
+const torchSide = (workload: string, spec: string, options: { threads: number; torchDevice: string; torchEnv: string; torchEotCut: boolean }) =>
+  runChild(
+    python,
+    [join(here, "torch_baseline.py"), "--spec", spec, "--workload", workload, "--threads", String(options.threads), "--device", options.torchDevice, ...(options.torchEotCut ? ["--eot-cut"] : [])],
+    "BENCH_RESULT ",
+    1_800_000,
+    torchEnvironment(options.torchEnv),
+  );
 
 async function measure(workload: Workload, spec: string, options: ReturnType<typeof parseArgs>): Promise<Row> {
   const load = os.loadavg()[0]!;
@@ -178,23 +185,26 @@ async function main(): Promise<void> {
   eotNote = ` (vlprompt stops at the last EOT: ${Math.max(...coopEots) + 1})`;
   const chosen = WORKLOADS.filter((w) => !options.only || options.only.includes(w.id) || w.id === "check");
   const ourPeak = await tsSide("matmul-peak", spec);
+  const plainPeak = await tsSide("matmul-peak", spec, { ...process.env, VLPROMPT_NATIVE_BLAS: "0" });
   const torchPeak = await torchSide("matmul-peak", spec, options);
   const rows: Row[] = [];
   for (const workload of chosen) rows.push(await measure(workload, spec, options));
   const cpu = os.cpus();
   const gflops = ourPeak.gflops as Record<string, number>;
+  const plain = plainPeak.gflops as Record<string, number>;
   const report: Report = {
     date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
     machine: `${cpu.length} x ${cpu[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()}`,
     backend: `${backend.name}, ${String(ourPeak.matMul)}`,
-    torch: `${String(torchPeak.torch)} (${options.torchDevice}, ${String(torchPeak.threads)} threads, OpenBLAS, ${options.torchEnv === "default" || !existsSync(JEMALLOC) ? "glibc malloc" : "jemalloc, OMP passive"})`,
+    torch: `${String(torchPeak.torch)} (${options.torchDevice}, ${String(torchPeak.threads)} threads, OpenBLAS, ${options.torchEnv === "default" || !existsSync(JEMALLOC) ? "glibc malloc" : "jemalloc, OMP passive"}${options.torchEotCut ? ", text stops at the last EOT" : ""})`,
     shape: describeShape(benchConfig(options.settings.layers)),
     limits: {
       "numpy sgemm 2048": torchPeak.numpyGflops as number,
       "torch matmul 2048": torchPeak.torchGflops as number,
-      [`tfjs ${backend.name} matMul 2048`]: gflops.plain2048!,
-      [`tfjs ${backend.name} matMul 1024 transposeB`]: gflops.transposeB1024!,
+      [`tfjs ${backend.name} matMul 2048 (its own kernel)`]: plain.plain2048!,
+      [`tfjs ${backend.name} matMul 1024 transposeB (its own kernel)`]: plain.transposeB1024!,
+      ...(ourPeak.matMul !== plainPeak.matMul ? { [`tfjs ${backend.name} matMul 2048 through native BLAS`]: gflops.plain2048! } : {}),
     },
     rows,
     targets: [],

@@ -156,6 +156,7 @@ def main():
     parser.add_argument("--workload", required=True)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--eot-cut", action="store_true", help="stop the text encoder at the last EOT, as vlprompt does")
     args = parser.parse_args()
     spec = json.load(open(args.spec))
     torch.set_num_threads(args.threads or spec["threads"])
@@ -167,7 +168,7 @@ def main():
         file = spec["e2e"]["weights"] if name == "e2e-coop" else spec["weights"]
         tensors, _ = read_safetensors(file)
         config = spec["e2e"]["config"] if name == "e2e-coop" else spec["config"]
-        clip = Clip({k: v for k, v in tensors.items() if not k.startswith(("check.", "e2e."))}, config).to(args.device)
+        clip = Clip({k: v for k, v in tensors.items() if not k.startswith(("check.", "e2e."))}, config, args.eot_cut).to(args.device)
         if name == "check":
             result = check(spec, clip, tensors)
         elif name == "image-forward":
@@ -188,6 +189,7 @@ def main():
         threads=torch.get_num_threads(),
         torch=torch.__version__,
         device=args.device,
+        eotCut=args.eot_cut,
     )
     print("BENCH_RESULT " + json.dumps(result))
 

@@ -58,11 +58,14 @@ def expand(prompt, batch):
 
 
 class Clip:
-    def __init__(self, weights, config):
+    def __init__(self, weights, config, eot_cut=False):
         self.w = {name: t.float() if t.is_floating_point() else t for name, t in weights.items()}
         for t in self.w.values():
             t.requires_grad_(False)
         self.c = config
+        # eot_cut: run the text blocks only up to the last EOT, as vlprompt does (exact under the causal mask);
+        # off by default: the reference code runs all context_length tokens.
+        self.eot_cut = eot_cut
 
     def to(self, device):
         self.w = {name: t.to(device) for name, t in self.w.items()}
@@ -90,6 +93,8 @@ class Clip:
         """embeddings [sequences, tokens, width] -> raw features [sequences, embed]; deep[i] replaces tokens start..start+n."""
         w, c = self.w, self.c
         x = embeddings + w["positional_embedding"]
+        if self.eot_cut:
+            x = x[:, : int(eot.max()) + 1]
         for i in range(c["textLayers"]):
             if deep is not None and i > 0 and deep.get(i) is not None:
                 n = deep[i].shape[-2]

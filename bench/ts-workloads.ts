@@ -64,7 +64,9 @@ function labelsFor(batch: number, classes: number): tf.Tensor1D {
 export async function imageForward(backbone: Backbone, settings: BenchSettings): Promise<Timing> {
   const images = randomImages(settings.imageBatch, backbone.model.config.imageResolution, 1);
   const runs = await timeRuns(settings.repeats, () => {
-    tf.tidy(() => encodeImage(backbone.model.weights, images).dataSync());
+    tf.tidy(() => {
+      encodeImage(backbone.model.weights, images).dataSync();
+    });
   });
   images.dispose();
   return { runs, detail: { images: settings.imageBatch } };

@@ -1,6 +1,7 @@
 /**
  * Reproduces the shipped default backbone (docs/backbone.md):
- *   npx tsx --conditions=source scripts/pretrain-default.ts [--steps 1500] [--batch 128] [--out packages/core/assets/default-backbone]
+ *   npx tsx --conditions=source scripts/pretrain-default.ts [--steps 2600] [--batch 128] [--lr 1e-3] [--emoji-share 0.5]
+ *     [--out packages/core/assets/default-backbone]   (--emoji-share none draws pairs uniformly)
  * Resumable: run it again after an interruption and it continues from the last checkpoint.
  */
 import { initBackend, pretrainDefaultBackbone } from "../packages/core/src/index.js";
@@ -11,9 +12,10 @@ process.argv.slice(2).forEach((arg, i, all) => arg.startsWith("--") && args.set(
 await initBackend({ backend: args.get("backend") ?? "auto" });
 const { seconds } = await pretrainDefaultBackbone({
   outDir: args.get("out") ?? "packages/core/assets/default-backbone",
-  steps: Number(args.get("steps") ?? 1500),
+  steps: Number(args.get("steps") ?? 2600),
   batchSize: Number(args.get("batch") ?? 128),
   lr: Number(args.get("lr") ?? 1e-3),
+  emojiShare: args.get("emoji-share") === "none" ? null : Number(args.get("emoji-share") ?? 0.5),
   onProgress: (p) => {
     if (p.step % 10 === 0 || p.step === p.steps) {
       console.log(`step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} scale ${p.logitScale.toFixed(1)} ${(p.elapsedMs / 1000).toFixed(0)} s`);

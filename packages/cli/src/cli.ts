@@ -72,9 +72,10 @@ function engineCommands(program: Command, act: Act, io: Io): void {
     .command("pretrain")
     .description("pretrain the default backbone on the built-in image-text corpus")
     .option("--out <dir>", "where to write the backbone (default packages/core/assets/default-backbone)")
-    .option("--steps <n>", "optimizer steps (default 1500)")
+    .option("--steps <n>", "optimizer steps (default 2600)")
     .option("--batch <n>", "image-text pairs per step (default 128)")
     .option("--lr <x>", "peak AdamW learning rate (default 1e-3)")
+    .option("--emoji-share <x>", "share of drawn pairs that are emoji (default 0.5; 'none' draws pairs uniformly)")
     .option("--resume", "continue from the last checkpoint (always on: an existing checkpoint in <out> is resumed)")
     .option("--backend <name>", "tensor backend")
     .action(act(pretrainCommand));

@@ -36,6 +36,8 @@ export interface PretrainRequest {
   readonly steps?: number;
   readonly batchSize?: number;
   readonly lr?: number;
+  /** Share of drawn pairs that are emoji; null draws uniformly; undefined keeps the default. */
+  readonly emojiShare?: number | null;
   readonly resume: boolean;
   readonly backend?: string;
   readonly log: (line: string) => void;

@@ -13,6 +13,10 @@ export const backboneErrors = defineErrors({
     summary: "The default backbone's files are not in the installation.",
     fix: "Reinstall @vlprompt/core, or retrain it with `vlprompt pretrain` (docs/backbone.md).",
   },
+  VLP_PRETRAIN_OPTION: {
+    summary: "A pretraining option is out of range (sampling weights, emoji share).",
+    fix: "Give one non-negative sampling weight per corpus pair, not all zero, and an emoji share in (0, 1) or null.",
+  },
   VLP_BACKBONE_TOKENIZER: {
     summary: "The tokenizer given for a backbone is not a file vlprompt can read.",
     fix: "Give CLIP's bpe_simple_vocab_16e6.txt.gz, a Hugging Face tokenizer.json, a folder with vocab.json and merges.txt, or a words.json list.",

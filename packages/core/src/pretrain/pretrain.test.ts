@@ -8,7 +8,9 @@ import type { ClipConfig } from "../clip/config.js";
 import { ClipModel } from "../clip/model.js";
 import { WordTokenizer } from "../clip/tokenizer.js";
 import type { RgbImage } from "../data/image.js";
-import { pretrainClip, saveClipWeights, type PretrainCorpus } from "./pretrain.js";
+import { Rng } from "../tensor/rng.js";
+import { pairSampler, pretrainClip, saveClipWeights, type PretrainCorpus } from "./pretrain.js";
+import { emojiWeights } from "./run-default.js";
 
 const config: ClipConfig = {
   embedDim: 16, imageResolution: 16, visionLayers: 1, visionWidth: 32, visionHeads: 2, visionPatchSize: 8,
@@ -58,5 +60,29 @@ describe("CLIP pretraining", () => {
     expect(model.config).toEqual(base.config);
     model.dispose();
     tf.dispose([...Object.values(straight.weights), ...Object.values(resumed.weights)]);
+  });
+
+  it("draws pairs by their sampling weights, and rejects weights that cannot be drawn from", () => {
+    const draw = pairSampler(4, [1, 0, 3, 0]);
+    const rng = new Rng(7);
+    const counts = [0, 0, 0, 0];
+    for (let k = 0; k < 8000; k++) counts[draw(rng)]! += 1;
+    expect(counts[1]).toBe(0);
+    expect(counts[3]).toBe(0);
+    expect(counts[2]! / 8000).toBeGreaterThan(0.72);
+    expect(counts[2]! / 8000).toBeLessThan(0.78);
+    expect(() => pairSampler(3, [1, 2])).toThrow(/VLP_PRETRAIN_OPTION[\s\S]*3 non-negative numbers[\s\S]*got 2/);
+    expect(() => pairSampler(2, [0, 0])).toThrow(/all zero/);
+    expect(() => pairSampler(2, [1, Number.NaN])).toThrow(/negative or NaN/);
+  });
+
+  it("weights emoji pairs to the requested share of the draws", () => {
+    const concepts = ["emoji:1f436", "ph:dog", "mdi:cat", "ph:car", "emoji:1f431"];
+    const fake = { size: concepts.length, concept: (i: number) => concepts[i] } as Parameters<typeof emojiWeights>[0];
+    const weights = emojiWeights(fake, 0.6);
+    expect(weights[0]! + weights[4]!).toBeCloseTo(0.6, 12);
+    expect(weights[1]! + weights[2]! + weights[3]!).toBeCloseTo(0.4, 12);
+    expect(weights[1]).toBeCloseTo(weights[3]!, 12);
+    expect(() => emojiWeights(fake, 1)).toThrow(/emojiShare must be in \(0, 1\)[\s\S]*got 1/);
   });
 });

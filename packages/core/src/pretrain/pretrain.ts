@@ -12,6 +12,7 @@ import { Rng } from "../tensor/rng.js";
 import { chain, createOptimizer, scaleByAdam, scaleByLearningRate, statelessTransform, clipByGlobalNorm, type Optimizer } from "../train/optim/index.js";
 import { warmupCosine } from "../train/schedule.js";
 import { initClipWeights } from "./init.js";
+import { backboneErrors } from "./backbone.js";
 
 /** Image-caption pairs to pretrain on (the built-in corpus, or a user's JSONL/CSV pairs). */
 export interface PretrainCorpus {
@@ -40,6 +41,8 @@ export interface PretrainOptions {
   readonly checkpointEvery?: number; // steps, default 200
   /** Random resized crop scale range for augmentation (default [0.6, 1]); null turns augmentation off. */
   readonly cropScale?: readonly [number, number] | null;
+  /** Relative sampling weight of each pair (length corpus.size, all >= 0); pairs are drawn uniformly without it. */
+  readonly sampleWeights?: readonly number[];
   readonly onProgress?: (progress: PretrainProgress) => void;
 }
 
@@ -84,9 +87,32 @@ function contrastiveLoss(vars: Record<string, tf.Variable>, config: ClipConfig, 
   return tf.div(tf.add(imageToText, textToImage), 2) as tf.Scalar;
 }
 
-async function loadBatch(options: PretrainOptions, step: number): Promise<{ images: tf.Tensor4D; rows: number[][] }> {
+/** Draws pair indices with replacement: uniformly, or by `sampleWeights` (inverse CDF over their running sums). */
+export function pairSampler(size: number, weights?: readonly number[]): (rng: Rng) => number {
+  if (!weights) return (rng) => rng.int(size);
+  if (weights.length !== size || weights.some((w) => !(w >= 0))) {
+    throw backboneErrors.make("VLP_PRETRAIN_OPTION", `sampleWeights must hold ${size} non-negative numbers (one per pair); got ${weights.length} values${weights.length === size ? " with a negative or NaN one" : ""}`);
+  }
+  const cumulative = new Float64Array(size);
+  weights.reduce((sum, w, i) => (cumulative[i] = sum + w), 0);
+  const total = cumulative[size - 1]!;
+  if (!(total > 0)) throw backboneErrors.make("VLP_PRETRAIN_OPTION", "sampleWeights are all zero: no pair could be drawn");
+  return (rng) => {
+    const target = rng.next() * total;
+    let low = 0;
+    let high = size - 1;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (cumulative[mid]! > target) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  };
+}
+
+async function loadBatch(options: PretrainOptions, step: number, draw: (rng: Rng) => number): Promise<{ images: tf.Tensor4D; rows: number[][] }> {
   const rng = new Rng(options.seed ?? 0).fork(`batch-${step}`);
-  const indices = Array.from({ length: options.batchSize }, () => rng.int(options.corpus.size));
+  const indices = Array.from({ length: options.batchSize }, () => draw(rng));
   const pictures = await Promise.all(indices.map((i) => options.corpus.image(i)));
   const captions = indices.map((i) => options.corpus.caption(i, rng));
   const scale = options.cropScale === undefined ? ([0.6, 1] as const) : options.cropScale;
@@ -117,9 +143,10 @@ export async function pretrainClip(options: PretrainOptions): Promise<PretrainRe
   const losses = resumed?.losses ?? [];
   const started = Date.now();
   const resumedFrom = resumed?.step ?? 0;
+  const draw = pairSampler(options.corpus.size, options.sampleWeights);
   try {
     for (let step = resumedFrom; step < steps; step++) {
-      const loss = await trainStep(options, vars, optimizer, step);
+      const loss = await trainStep(options, vars, optimizer, step, draw);
       if (!Number.isFinite(loss)) throw new Error(`pretraining loss became ${loss} at step ${step}`);
       losses.push(loss);
       const done = step + 1;
@@ -137,8 +164,8 @@ export async function pretrainClip(options: PretrainOptions): Promise<PretrainRe
   return { weights: vars, losses, step: steps, resumedFrom };
 }
 
-async function trainStep(options: PretrainOptions, vars: Record<string, tf.Variable>, optimizer: Optimizer, step: number): Promise<number> {
-  const { images, rows } = await loadBatch(options, step);
+async function trainStep(options: PretrainOptions, vars: Record<string, tf.Variable>, optimizer: Optimizer, step: number, draw: (rng: Rng) => number): Promise<number> {
+  const { images, rows } = await loadBatch(options, step, draw);
   const { value, grads } = tf.variableGrads(() => contrastiveLoss(vars, options.config, images, rows, options.tokenizer.eotToken));
   const byName: Record<string, tf.Tensor> = {};
   for (const [name, variable] of Object.entries(vars)) byName[name] = grads[variable.name]!;

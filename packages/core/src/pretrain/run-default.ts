@@ -3,7 +3,8 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { WordTokenizer } from "../clip/tokenizer.js";
 import type { ClipConfig } from "../clip/config.js";
-import { loadCorpus, splitCorpus } from "../data/corpus.js";
+import { loadCorpus, splitCorpus, type ImageTextCorpus } from "../data/corpus.js";
+import { backboneErrors } from "./backbone.js";
 import { captionVocabulary, defaultBackboneConfig } from "./default-backbone.js";
 import { pretrainClip, saveClipWeights, type PretrainProgress } from "./pretrain.js";
 
@@ -19,6 +20,11 @@ export interface PretrainDefaultOptions {
   readonly metaSize?: number;
   readonly config?: Partial<ClipConfig>;
   readonly checkpointEvery?: number;
+  /**
+   * Share of the drawn pairs that are emoji (default 0.5; the corpus is ~15% emoji, the rest icons). null draws
+   * pairs uniformly. A data-mixing weight, as web-scale CLIP corpora balance their sources.
+   */
+  readonly emojiShare?: number | null;
   readonly onProgress?: (progress: PretrainProgress) => void;
 }
 
@@ -36,15 +42,17 @@ export async function pretrainDefaultBackbone(options: PretrainDefaultOptions): 
   const config: ClipConfig = { ...defaultBackboneConfig, ...options.config, vocabSize: tokenizer.vocabSize };
   await mkdir(options.outDir, { recursive: true });
   await writeFile(join(options.outDir, "vocab.json"), JSON.stringify(words));
+  const emojiShare = options.emojiShare === undefined ? 0.5 : options.emojiShare;
+  const sampleWeights = emojiShare === null ? undefined : emojiWeights(pretrain, emojiShare);
   const result = await pretrainClip({
     config, tokenizer, corpus: pretrain, steps: options.steps, batchSize: options.batchSize, lr: options.lr ?? 1e-3,
-    seed, checkpointDir: join(options.outDir, "checkpoint"), checkpointEvery: options.checkpointEvery ?? 100,
+    seed, checkpointDir: join(options.outDir, "checkpoint"), checkpointEvery: options.checkpointEvery ?? 100, sampleWeights,
     onProgress: options.onProgress,
   });
   const seconds = (Date.now() - started) / 1000;
   await saveClipWeights(join(options.outDir, "model.safetensors"), result.weights, config, "F16", { "vlprompt.name": "default" });
   const record = {
-    config, seed, steps: options.steps, batchSize: options.batchSize, lr: options.lr ?? 1e-3,
+    config, seed, steps: options.steps, batchSize: options.batchSize, lr: options.lr ?? 1e-3, emojiShare,
     corpus: { name: pretrain.name, pairs: pretrain.size, heldOutForMetaTraining: corpus.size - pretrain.size },
     vocabularyWords: words.length, backend: tf.getBackend(), secondsThisSitting: seconds, resumedFrom: result.resumedFrom,
     losses: result.losses,
@@ -52,4 +60,13 @@ export async function pretrainDefaultBackbone(options: PretrainDefaultOptions): 
   await writeFile(join(options.outDir, "training.json"), JSON.stringify(record, null, 1));
   tf.dispose(Object.values(result.weights));
   return { losses: result.losses, seconds };
+}
+
+/** Per-pair sampling weights that make emoji pairs `share` of the draws (uniform within emoji and within icons). */
+export function emojiWeights(corpus: ImageTextCorpus, share: number): number[] {
+  if (!(share > 0 && share < 1)) throw backboneErrors.make("VLP_PRETRAIN_OPTION", `emojiShare must be in (0, 1), or null to draw pairs uniformly; got ${share}`);
+  const isEmoji = Array.from({ length: corpus.size }, (_, i) => corpus.concept(i)?.startsWith("emoji:") === true);
+  const emojiCount = isEmoji.filter(Boolean).length;
+  if (emojiCount === 0 || emojiCount === corpus.size) return isEmoji.map(() => 1);
+  return isEmoji.map((emoji) => (emoji ? share / emojiCount : (1 - share) / (corpus.size - emojiCount)));
 }

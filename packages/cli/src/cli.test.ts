@@ -124,6 +124,8 @@ describe("vlprompt CLI (in-process)", () => {
     const methods = (await cli(["methods", "--json"])).json().methods as { name: string; options: { name: string; default: unknown }[] }[];
     const coop = methods.find((method) => method.name === "coop")!;
     expect(coop.options.find((option) => option.name === "contextLength")?.default).toBe(16);
+    const presets = (await cli(["methods", "--json"])).json().presets as { name: string; epochs: number; epochsByShots?: Record<string, number> }[];
+    expect(presets.find((preset) => preset.name === "coop")).toMatchObject({ epochs: 200, epochsByShots: { "1": 50, "2": 100, "16": 200 } });
     const path = manifestFile({ methods: [{ method: "coop", gram: true }, { method: "cocoop", gram: true }] });
     const meta = await cli(["meta-train", path, "--json"], { engine: fakeEngine });
     expect(meta.json()).toMatchObject({ ok: true, planned: 2, trained: 2, reused: 0 });

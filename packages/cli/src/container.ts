@@ -65,6 +65,7 @@ export interface Engine {
   readonly gramOptionsSchema?: object;
   /** Resolves a method's recipe preset name to recipe values. */
   readonly recipePresets?: (name: string) => Readonly<Record<string, unknown>> | undefined;
+  readonly recipePresetNames?: () => readonly string[];
   readonly dataPrepare?: (request: DataPrepareRequest) => Promise<unknown>;
   readonly pretrain?: (request: PretrainRequest) => Promise<unknown>;
   readonly evaluate?: (request: EvaluateRequest) => Promise<unknown>;
@@ -93,7 +94,10 @@ export function composeContainer(options: ComposeOptions = {}): DependencyContai
   child.registerInstance(Tokens.engine, engine);
   child.registerInstance(
     Tokens.methods,
-    catalogFromMethods(registry.list(), engine.recipePresets ? { recipePresets: engine.recipePresets } : {}),
+    catalogFromMethods(registry.list(), {
+      ...(engine.recipePresets ? { recipePresets: engine.recipePresets } : {}),
+      ...(engine.recipePresetNames ? { recipePresetNames: engine.recipePresetNames } : {}),
+    }),
   );
   child.registerInstance(Tokens.io, options.io ?? processIo);
   return child;

@@ -16,6 +16,7 @@ import {
   prepareCache,
   pretrainDefaultBackbone,
   recipePresets,
+  recipePresetNames,
   withGramSpec,
   type Backbone,
   type BackboneSpec,
@@ -30,6 +31,14 @@ import type { Engine } from "./container.js";
 /** Built-in dataset names, and the cross-domain targets (EmojiNet's classes in other styles). */
 const datasetNames = () => builtinDatasets.map((d) => d.name);
 const domainNames = () => crossDomain.targets.map((t) => t.name);
+
+/** A preset as manifest recipe values: its recipe plus its epochs-by-shots table (JSON keys). */
+function presetValues(name: string): Readonly<Record<string, unknown>> | undefined {
+  const preset = recipePresets[name];
+  if (!preset) return undefined;
+  const table = preset.epochsByShots && Object.fromEntries(Object.entries(preset.epochsByShots).map(([k, v]) => [String(k), v]));
+  return { ...preset.recipe, ...(table ? { epochsByShots: table } : {}) };
+}
 
 /** A dataset name: a built-in dataset, a cross-domain target, or a folder of class sub-folders. */
 export const builtinDatasetProvider: DatasetProvider = {
@@ -81,7 +90,8 @@ export function builtinEngine(registry: MethodRegistry): Engine {
     datasets: { names: datasetNames },
     domains: { names: domainNames },
     gramOptionsSchema: GramOptionsSchema,
-    recipePresets: (name) => recipePresets[name]?.recipe as Readonly<Record<string, unknown>> | undefined,
+    recipePresets: presetValues,
+    recipePresetNames,
     dataPrepare: (request) =>
       prepareCache({
         ...(request.datasets.length > 0 ? { datasets: request.datasets } : {}),

@@ -2,7 +2,7 @@
 import { MethodRegistry } from "@vlprompt/core";
 import { ExitCode } from "../output.js";
 import { renderTable } from "../tables.js";
-import type { CommandContext } from "./context.js";
+import { engineOf, type CommandContext } from "./context.js";
 
 interface OptionInfo {
   readonly name: string;
@@ -44,6 +44,26 @@ export function methodsCommand(context: CommandContext): number {
     const table = { title: "", head: ["option", "type", "default", "meaning"], rows };
     context.output.say(renderTable(table, { textColumns: true, widths: [22, 18, 14, 56] }) + "\n");
   }
-  context.output.json({ ok: true, command: "methods", methods });
+  const presets = presetsOf(context);
+  if (presets.length > 0) {
+    const rows = presets.map((p) => [p.name, String(p.epochs), p.epochsByShots ? JSON.stringify(p.epochsByShots) : "", String(p.batchSize), String(p.lr)]);
+    const table = { title: "Recipe presets (a manifest recipe's `preset`)", head: ["preset", "epochs", "epochs by shots", "batch", "lr"], rows };
+    context.output.say(renderTable(table, { textColumns: true, widths: [14, 8, 40, 6, 8] }));
+  }
+  context.output.json({ ok: true, command: "methods", methods, presets });
   return ExitCode.ok;
+}
+
+interface PresetInfo {
+  readonly name: string;
+  readonly epochs?: number;
+  readonly epochsByShots?: Record<string, number>;
+  readonly batchSize?: number;
+  readonly lr?: number;
+}
+
+function presetsOf(context: CommandContext): PresetInfo[] {
+  const engine = engineOf(context);
+  const names = engine.recipePresetNames?.() ?? [];
+  return names.map((name) => ({ name, ...(engine.recipePresets?.(name) as Omit<PresetInfo, "name">) }));
 }

@@ -14,6 +14,10 @@ export interface MethodCatalog {
   recipeDefaults?(name: string): Readonly<Record<string, unknown>> | undefined;
   /** One line describing the method, for `vlprompt methods`. */
   describe?(name: string): string | undefined;
+  /** A named recipe preset's values (a manifest recipe's `preset`), or undefined when there is none by that name. */
+  recipePreset?(name: string): Readonly<Record<string, unknown>> | undefined;
+  /** The preset names, for suggestions. */
+  recipePresetNames?(): readonly string[];
 }
 
 /** Names known to some registry (datasets, cross-domain targets). */
@@ -34,6 +38,8 @@ export interface MethodDescriptor {
 export interface CatalogOptions {
   /** Resolves a method's recipe preset name (e.g. "coop") to recipe values. */
   readonly recipePresets?: (name: string) => Readonly<Record<string, unknown>> | undefined;
+  /** Every preset name `recipePresets` resolves. */
+  readonly recipePresetNames?: () => readonly string[];
 }
 
 export function isMethodDescriptor(value: unknown): value is MethodDescriptor {
@@ -57,6 +63,8 @@ export function catalogFromMethods(methods: readonly MethodDescriptor[], options
     defaults: (name) => byName.get(name)?.defaults,
     recipeDefaults: recipeOf,
     describe: (name) => byName.get(name)?.description,
+    ...(options.recipePresets ? { recipePreset: options.recipePresets } : {}),
+    ...(options.recipePresetNames ? { recipePresetNames: options.recipePresetNames } : {}),
   };
 }
 
@@ -69,6 +77,8 @@ export function mergeCatalogs(base: MethodCatalog, extra: MethodCatalog): Method
     defaults: (name) => pick(name).defaults?.(name),
     recipeDefaults: (name) => pick(name).recipeDefaults?.(name),
     describe: (name) => pick(name).describe?.(name),
+    recipePreset: (name) => base.recipePreset?.(name) ?? extra.recipePreset?.(name),
+    recipePresetNames: () => [...new Set([...(base.recipePresetNames?.() ?? []), ...(extra.recipePresetNames?.() ?? [])])],
   };
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { catalogFromMethods } from "./catalog.js";
 import { planManifest } from "./plan.js";
+import { manifestIssues } from "./validate.js";
 import { resolveManifest } from "./resolve.js";
 import { testCatalog, testManifest } from "./test-fixtures.js";
 import type { Manifest } from "./schema.js";
@@ -72,5 +74,45 @@ describe("planning the grid", () => {
     expect(byEntry("gram-b").metaCheckpoint).toBe(plan.metaJobs[0]!.checkpointPath);
     expect(byEntry("gram-file")).toMatchObject({ metaJobId: null, metaCheckpoint: "/exp/given.safetensors" });
     expect(plan.metaJobs[0]!.checkpointPath).toMatch(/^\/work\/runs\/unit\/meta\/[0-9a-f]{16}\/meta-checkpoint.safetensors$/);
+  });
+});
+
+describe("recipe presets and epochs by shot count", () => {
+  const presets: Record<string, Record<string, unknown>> = {
+    "coop-paper": { epochs: 200, lr: 0.002, epochsByShots: { "1": 50, "2": 100, "8": 200 } },
+    "coop-tiny": { epochs: 4, lr: 0.01, batchSize: 8, epochsByShots: { "2": 3, "16": 6 } },
+  };
+  const catalog = catalogFromMethods(
+    [{ name: "coop", optionsSchema: { type: "object" }, recipe: "coop-paper" }],
+    { recipePresets: (name) => presets[name], recipePresetNames: () => Object.keys(presets) },
+  );
+  const epochsByShots = (manifest: Manifest) =>
+    planManifest(resolveManifest(manifest, { baseDir: "/exp", cwd: "/work", methods: catalog })).runs.map((run) => [run.shots, run.recipe.epochs]);
+  const grid = (overrides: Partial<Manifest>) =>
+    testManifest({ datasets: ["d"], seeds: [1], protocol: { kind: "few-shot", shots: [1, 2, 4, 16] }, methods: [{ method: "coop" }], recipe: undefined, ...overrides });
+
+  it("applies the method's preset table per shot count (largest listed count at or below K)", () => {
+    expect(epochsByShots(grid({}))).toEqual([[1, 50], [2, 100], [4, 100], [16, 200]]);
+  });
+
+  it("lets a later layer's epochs replace the table, and a named preset bring its own", () => {
+    expect(epochsByShots(grid({ recipe: { epochs: 7 } }))).toEqual([[1, 7], [2, 7], [4, 7], [16, 7]]);
+    const tiny = grid({ methods: [{ method: "coop", recipe: { preset: "coop-tiny", lr: 0.5 } }] });
+    // shots below the smallest listed count take the smallest entry
+    expect(epochsByShots(tiny)).toEqual([[1, 3], [2, 3], [4, 3], [16, 6]]);
+    const run = planManifest(resolveManifest(tiny, { baseDir: "/exp", cwd: "/work", methods: catalog })).runs[0]!;
+    expect(run.recipe).toMatchObject({ lr: 0.5, batchSize: 8 });
+    expect(run.recipe).not.toHaveProperty("epochsByShots");
+    const table = grid({ recipe: { epochsByShots: { "4": 9 } }, methods: [{ method: "coop", recipe: { lr: 0.1 } }] });
+    expect(epochsByShots(table)).toEqual([[1, 9], [2, 9], [4, 9], [16, 9]]);
+  });
+
+  it("reports an unknown preset with a suggestion, and a malformed table at its pointer", () => {
+    const issues = manifestIssues(grid({ methods: [{ method: "coop", recipe: { preset: "coop-tin" } }] }), { methods: catalog });
+    expect(issues).toMatchObject([{ pointer: "/methods/0/recipe/preset", suggestion: "coop-tiny" }]);
+    expect(issues[0]!.message).toContain('unknown recipe preset "coop-tin"');
+    const bad = manifestIssues(grid({ recipe: { epochsByShots: { "0": 5, "4": 1.5 } as Record<string, number> } }), { methods: catalog });
+    expect(bad.map((issue) => issue.pointer)).toEqual(expect.arrayContaining(["/recipe/epochsByShots/4"]));
+    expect(bad.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { join, relative } from "node:path";
 import { stableId } from "./hash.js";
-import type { ResolvedEntry, ResolvedManifest } from "./resolve.js";
+import { recipeForShots, type ResolvedEntry, type ResolvedManifest } from "./resolve.js";
 import type { GramSpec, MetaJobSpec, RunSpec } from "./types.js";
 
 export interface Plan {
@@ -100,7 +100,7 @@ export function planManifest(manifest: ResolvedManifest): Plan {
             protocol,
             shots,
             seed,
-            recipe: entry.recipe,
+            recipe: recipeForShots(entry.recipe, shots),
             backbone: manifest.backbone,
             backend: manifest.backend,
             saveCheckpoint: manifest.saveCheckpoints,

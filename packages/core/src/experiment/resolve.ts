@@ -68,21 +68,47 @@ export interface ResolveOptions {
 
 const absolute = (path: string, baseDir: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
 
-/** Only the recipe keys vlprompt knows, from a method's own recipe defaults. */
+const recipeKeys = [...Object.keys(defaultRecipe), "epochsByShots"];
+
+/** Only the recipe keys vlprompt knows, from a method's own recipe defaults or a preset. */
 function knownRecipeKeys(values: Readonly<Record<string, unknown>> | undefined): Partial<Recipe> {
   const picked: Record<string, unknown> = {};
-  for (const key of Object.keys(defaultRecipe)) if (values && values[key] !== undefined) picked[key] = values[key];
+  for (const key of recipeKeys) if (values && values[key] !== undefined) picked[key] = values[key];
   return picked as Partial<Recipe>;
+}
+
+type RecipeLayer = Readonly<Record<string, unknown>> | undefined;
+
+/** A layer with its `preset` expanded under its own fields (validation has checked the name). */
+function expandPreset(layer: RecipeLayer, catalog: MethodCatalog | undefined): RecipeLayer {
+  if (!layer || typeof layer.preset !== "string") return layer;
+  const { preset, ...fields } = layer;
+  return { ...knownRecipeKeys(catalog?.recipePreset?.(preset)), ...fields };
+}
+
+/** Layers merged in order; a layer that sets `epochs` without `epochsByShots` drops an earlier table. */
+export function layerRecipes(layers: readonly RecipeLayer[], catalog?: MethodCatalog): Recipe {
+  let merged: Record<string, unknown> = { ...defaultRecipe };
+  for (const raw of layers) {
+    const layer = knownRecipeKeys(expandPreset(raw, catalog));
+    if (layer.epochs !== undefined && layer.epochsByShots === undefined) delete merged.epochsByShots;
+    merged = { ...merged, ...layer };
+  }
+  return merged as Recipe;
+}
+
+/** The recipe a run with `shots` shots trains with: the epochs-by-shots table applied, then dropped. */
+export function recipeForShots(recipe: Readonly<Recipe>, shots: number): Recipe {
+  const { epochsByShots, ...rest } = recipe;
+  if (!epochsByShots) return rest;
+  const counts = Object.keys(epochsByShots).map(Number).sort((a, b) => a - b);
+  const key = [...counts].reverse().find((count) => count <= shots) ?? counts[0];
+  return key === undefined ? rest : { ...rest, epochs: epochsByShots[String(key)]! };
 }
 
 function resolveEntry(entry: MethodEntry, manifest: Manifest, options: ResolveOptions): ResolvedEntry {
   const catalog = options.methods;
-  const recipe: Recipe = {
-    ...defaultRecipe,
-    ...knownRecipeKeys(catalog?.recipeDefaults?.(entry.method)),
-    ...manifest.recipe,
-    ...entry.recipe,
-  };
+  const recipe = layerRecipes([catalog?.recipeDefaults?.(entry.method), manifest.recipe, entry.recipe], catalog);
   const gram = entry.gram;
   const gramObject = typeof gram === "object" ? gram : {};
   return {

@@ -78,7 +78,21 @@ export const BackboneSchema = Type.Union(
 
 export const RecipeSchema = Type.Object(
   {
+    preset: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "A named recipe preset (`vlprompt methods` lists them: coop, coop-small, vpt-small, ...) applied at this layer; the layer's other fields override it.",
+      }),
+    ),
     epochs: Type.Optional(PositiveInt("Training epochs.", { default: defaultRecipe.epochs })),
+    epochsByShots: Type.Optional(
+      Type.Record(Type.String({ pattern: "^[1-9][0-9]*$" }), PositiveInt("Epochs at this shot count."), {
+        description:
+          "Epochs by shot count, e.g. {\"1\": 50, \"2\": 100, \"8\": 200}: a run with K shots takes the entry of the largest listed count <= K (K below every listed count takes the smallest one). An `epochs` in a later layer replaces the table.",
+        additionalProperties: false,
+      }),
+    ),
     batchSize: Type.Optional(PositiveInt("Training batch size.", { default: defaultRecipe.batchSize })),
     optimizer: Type.Optional(StringEnum(["sgd", "adam", "adamw"], { description: "Optimizer.", default: "sgd" })),
     lr: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "Learning rate.", default: defaultRecipe.lr })),
@@ -277,7 +291,10 @@ export const ManifestSchema = Type.Object(
 
 export type Manifest = Static<typeof ManifestSchema>;
 export type MethodEntry = Static<typeof MethodEntrySchema>;
-export type Recipe = Required<Static<typeof RecipeSchema>>;
+/** A resolved recipe: every field stated, plus the epochs-by-shots table when a layer gave one (planning applies it). */
+export type Recipe = Required<Omit<Static<typeof RecipeSchema>, "preset" | "epochsByShots">> & {
+  readonly epochsByShots?: Readonly<Record<string, number>>;
+};
 export type Protocol = Static<typeof ProtocolSchema>;
 export type ProtocolKind = (typeof protocolKinds)[number];
 export type ManifestBackbone = Static<typeof BackboneSchema>;

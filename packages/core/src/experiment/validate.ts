@@ -111,6 +111,7 @@ function entryIssues(entry: unknown, index: number, ctx: ValidationContext, seen
       issues.push(...optionsIssues(`${at}/options`, schema, options, ctx.methods.defaults?.(method) ?? {}));
     }
   }
+  issues.push(...presetIssues(`${at}/recipe`, entry.recipe, ctx.methods));
   if (ctx.gramOptionsSchema && isRecord(entry.gram) && isRecord(entry.gram.options)) {
     issues.push(...optionsIssues(`${at}/gram/options`, ctx.gramOptionsSchema, entry.gram.options, {}));
   }
@@ -118,6 +119,13 @@ function entryIssues(entry: unknown, index: number, ctx: ValidationContext, seen
     issues.push(...fileIssues(`${at}/gram/metaCheckpoint`, entry.gram.metaCheckpoint, ctx.baseDir));
   }
   return issues;
+}
+
+/** A recipe's `preset` must name a preset the catalog knows (when it lists any). */
+function presetIssues(pointer: string, recipe: unknown, catalog: MethodCatalog | undefined): ManifestIssue[] {
+  if (!catalog?.recipePreset || !isRecord(recipe) || typeof recipe.preset !== "string") return [];
+  if (catalog.recipePreset(recipe.preset) !== undefined) return [];
+  return [unknownName(`${pointer}/preset`, "recipe preset", recipe.preset, catalog.recipePresetNames?.() ?? [])];
 }
 
 function fileIssues(pointer: string, path: string, baseDir: string): ManifestIssue[] {
@@ -139,6 +147,7 @@ export function semanticIssues(data: unknown, ctx: ValidationContext = {}): Mani
   const issues: ManifestIssue[] = [];
   const seenIds = new Map<string, number>();
   if (Array.isArray(data.methods)) data.methods.forEach((entry, i) => issues.push(...entryIssues(entry, i, ctx, seenIds)));
+  issues.push(...presetIssues("/recipe", data.recipe, ctx.methods));
   issues.push(...nameListIssues("/datasets", "dataset", data.datasets, ctx.datasets));
   if (isRecord(data.protocol)) {
     const targets = data.protocol.kind === "cross-domain" ? (ctx.domains ?? ctx.datasets) : ctx.datasets;

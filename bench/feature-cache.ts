@@ -35,6 +35,7 @@ import {
   type TrainerHooks,
 } from "../packages/core/src/index.js";
 import { loadTinyBackbone, syntheticDataset } from "../packages/core/src/train/test-fixtures.js";
+import { splitWords } from "../packages/core/src/clip/tokenizer.js";
 
 // The plugins import "@vlprompt/core", which resolves to the sources only under the "source" export condition:
 // re-run this script with it when it was started without (plain `npx tsx bench/feature-cache.ts`).
@@ -71,7 +72,7 @@ function trainingSet(): ClassificationDataset {
 }
 
 function defaultShapedBackbone(classNames: readonly string[]): Backbone {
-  const words = [...new Set(["x", ".", "a", "photo", "of", ...classNames.flatMap((name) => name.toLowerCase().split(/\s+/))])];
+  const words = [...new Set(["x", ".", "a", "photo", "of", ...classNames.flatMap((name) => splitWords(name))])];
   const tokenizer = WordTokenizer.fromWords(words);
   const contextLength = args["text-tokens"] ? Number(args["text-tokens"]) : defaultBackboneConfig.contextLength;
   const config = { ...defaultBackboneConfig, contextLength, vocabSize: tokenizer.vocabSize };

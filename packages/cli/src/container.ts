@@ -38,6 +38,8 @@ export interface PretrainRequest {
   readonly lr?: number;
   /** Share of drawn pairs that are emoji; null draws uniformly; undefined keeps the default. */
   readonly emojiShare?: number | null;
+  /** Share of drawn images shown as seeded scenes; undefined keeps the default. */
+  readonly sceneProbability?: number;
   readonly resume: boolean;
   readonly backend?: string;
   readonly log: (line: string) => void;

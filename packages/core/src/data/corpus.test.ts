@@ -51,6 +51,17 @@ describe("the image-text corpus", () => {
     expect([image.width, image.height]).toEqual([32, 32]);
   });
 
+  it("draws a pair as a seeded scene, like the downstream datasets' items", async () => {
+    const dog = entries.findIndex((e) => e.concept === "emoji:1f436" && e.domain === "fluent-flat");
+    const plain = (await corpus.image(dog)).data;
+    const scene = corpus.scene!(dog, 3);
+    expect([scene.width, scene.height]).toEqual([32, 32]);
+    expect(corpus.scene!(dog, 3).data).toEqual(scene.data);
+    expect(corpus.scene!(dog, 4).data).not.toEqual(scene.data);
+    expect(scene.data).not.toEqual(plain);
+    expect(splitCorpus(corpus, { metaSize: 0, seed: 1 }).pretrain.scene!(dog, 3).data).toEqual(scene.data);
+  });
+
   it("splits into disjoint, reproducible pretraining and meta-training parts", () => {
     const a = splitCorpus(corpus, { metaSize: 40, seed: 1 });
     const b = splitCorpus(corpus, { metaSize: 40, seed: 1 });

@@ -13,6 +13,7 @@ import type { EmojiText } from "./emoji-meta.js";
 import { dataErrors } from "./errors.js";
 import { seedFor } from "./hash.js";
 import type { RgbImage } from "./image.js";
+import { renderScene } from "./scene.js";
 import { BENCHMARK_STYLES, ALL_SOURCES, type SourceSpec } from "./sources.js";
 import type { ImageStore, LoadedSource } from "./store.js";
 
@@ -22,6 +23,11 @@ export interface ImageTextCorpus {
   /** The canonical caption without an Rng; a random template and random fields with one. */
   caption(index: number, rng?: Rng): string;
   image(index: number): RgbImage | Promise<RgbImage>;
+  /**
+   * The image as a seeded scene, drawn the way the downstream datasets draw their items (scaled, shifted, rotated,
+   * on a plain, coloured, gradient or noise background, sometimes blurred, noised or occluded; src/data/scene.ts).
+   */
+  scene?(index: number, seed: number): RgbImage;
   /** The style or library the image comes from (a coarse domain for GRAM's task builder). */
   domain(index: number): string;
   /** The concept drawn: "emoji:1f436", "ph:dog"; undefined for user pairs. */
@@ -106,6 +112,11 @@ class StoreCorpus implements ImageTextCorpus {
   image(index: number): RgbImage {
     const { source, cell } = this.at(index);
     return source.loaded.images.image(cell);
+  }
+
+  scene(index: number, seed: number): RgbImage {
+    const { source, cell } = this.at(index);
+    return renderScene(source.loaded.images.rgba(cell), source.loaded.images.width, seed);
   }
 
   domain(index: number): string {

@@ -14,8 +14,8 @@ export const backboneErrors = defineErrors({
     fix: "Reinstall @vlprompt/core, or retrain it with `vlprompt pretrain` (docs/backbone.md).",
   },
   VLP_PRETRAIN_OPTION: {
-    summary: "A pretraining option is out of range (sampling weights, emoji share).",
-    fix: "Give one non-negative sampling weight per corpus pair, not all zero, and an emoji share in (0, 1) or null.",
+    summary: "A pretraining option is out of range (sampling weights, emoji share, scene probability).",
+    fix: "Give one non-negative sampling weight per corpus pair, not all zero, an emoji share in (0, 1) or null, and a scene probability in [0, 1].",
   },
   VLP_BACKBONE_TOKENIZER: {
     summary: "The tokenizer given for a backbone is not a file vlprompt can read.",

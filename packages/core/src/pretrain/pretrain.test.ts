@@ -85,4 +85,26 @@ describe("CLIP pretraining", () => {
     expect(weights[1]).toBeCloseTo(weights[3]!, 12);
     expect(() => emojiWeights(fake, 1)).toThrow(/emojiShare must be in \(0, 1\)[\s\S]*got 1/);
   });
+
+  it("shows a pair as a seeded scene with probability sceneProbability, the same way on every run", async () => {
+    const seen: string[] = [];
+    const withScenes: PretrainCorpus = {
+      ...corpus,
+      image: (i) => (seen.push(`image ${i}`), corpus.image(i) as RgbImage),
+      scene: (i, seed) => (seen.push(`scene ${i} ${seed}`), corpus.image(i) as RgbImage),
+    };
+    const run = async (sceneProbability: number) => {
+      seen.length = 0;
+      const result = await pretrainClip({ config: { ...config, vocabSize: tokenizer.vocabSize }, tokenizer, corpus: withScenes, steps: 3, batchSize: 6, seed: 2, sceneProbability });
+      tf.dispose(Object.values(result.weights));
+      return [...seen];
+    };
+    expect((await run(0)).every((call) => call.startsWith("image"))).toBe(true);
+    expect((await run(1)).every((call) => call.startsWith("scene"))).toBe(true);
+    const half = await run(0.5);
+    expect(half.filter((call) => call.startsWith("scene")).length).toBeGreaterThan(2);
+    expect(half.filter((call) => call.startsWith("image")).length).toBeGreaterThan(2);
+    expect(await run(0.5)).toEqual(half);
+    await expect(run(1.5)).rejects.toThrow(/sceneProbability must be in \[0, 1\], got 1.5/);
+  });
 });

@@ -18,6 +18,8 @@ import { backboneErrors } from "./backbone.js";
 export interface PretrainCorpus {
   readonly size: number;
   image(index: number): RgbImage | Promise<RgbImage>;
+  /** The image drawn as a seeded scene (see ImageTextCorpus.scene); used with `sceneProbability`. */
+  scene?(index: number, seed: number): RgbImage | Promise<RgbImage>;
   caption(index: number, rng: Rng): string;
 }
 
@@ -41,6 +43,11 @@ export interface PretrainOptions {
   readonly checkpointEvery?: number; // steps, default 200
   /** Random resized crop scale range for augmentation (default [0.6, 1]); null turns augmentation off. */
   readonly cropScale?: readonly [number, number] | null;
+  /**
+   * Probability that a drawn pair's image is the corpus's seeded scene rather than the plain artwork (default 0;
+   * needs `corpus.scene`). Scenes carry the downstream datasets' backgrounds, scales and rotations.
+   */
+  readonly sceneProbability?: number;
   /** Relative sampling weight of each pair (length corpus.size, all >= 0); pairs are drawn uniformly without it. */
   readonly sampleWeights?: readonly number[];
   readonly onProgress?: (progress: PretrainProgress) => void;
@@ -110,10 +117,19 @@ export function pairSampler(size: number, weights?: readonly number[]): (rng: Rn
   };
 }
 
+/** The pair's plain image, or (with probability `sceneProbability`) a scene seeded from the batch's Rng. */
+function drawImage(options: PretrainOptions, index: number, rng: Rng): RgbImage | Promise<RgbImage> {
+  const probability = options.sceneProbability ?? 0;
+  const { corpus } = options;
+  if (probability <= 0 || !corpus.scene) return corpus.image(index);
+  const seed = rng.int(2 ** 31);
+  return rng.next() < probability ? corpus.scene(index, seed) : corpus.image(index);
+}
+
 async function loadBatch(options: PretrainOptions, step: number, draw: (rng: Rng) => number): Promise<{ images: tf.Tensor4D; rows: number[][] }> {
   const rng = new Rng(options.seed ?? 0).fork(`batch-${step}`);
   const indices = Array.from({ length: options.batchSize }, () => draw(rng));
-  const pictures = await Promise.all(indices.map((i) => options.corpus.image(i)));
+  const pictures = await Promise.all(indices.map((i) => drawImage(options, i, rng)));
   const captions = indices.map((i) => options.corpus.caption(i, rng));
   const scale = options.cropScale === undefined ? ([0.6, 1] as const) : options.cropScale;
   const batch = augment(rng, pictures, {
@@ -144,6 +160,10 @@ export async function pretrainClip(options: PretrainOptions): Promise<PretrainRe
   const started = Date.now();
   const resumedFrom = resumed?.step ?? 0;
   const draw = pairSampler(options.corpus.size, options.sampleWeights);
+  const sceneProbability = options.sceneProbability ?? 0;
+  if (!(sceneProbability >= 0 && sceneProbability <= 1)) {
+    throw backboneErrors.make("VLP_PRETRAIN_OPTION", `sceneProbability must be in [0, 1], got ${sceneProbability}`);
+  }
   try {
     for (let step = resumedFrom; step < steps; step++) {
       const loss = await trainStep(options, vars, optimizer, step, draw);

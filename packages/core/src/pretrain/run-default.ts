@@ -25,6 +25,8 @@ export interface PretrainDefaultOptions {
    * pairs uniformly. A data-mixing weight, as web-scale CLIP corpora balance their sources.
    */
   readonly emojiShare?: number | null;
+  /** Share of drawn images shown as seeded scenes, like the downstream datasets' items (default 0.8). */
+  readonly sceneProbability?: number;
   readonly onProgress?: (progress: PretrainProgress) => void;
 }
 
@@ -43,16 +45,18 @@ export async function pretrainDefaultBackbone(options: PretrainDefaultOptions): 
   await mkdir(options.outDir, { recursive: true });
   await writeFile(join(options.outDir, "vocab.json"), JSON.stringify(words));
   const emojiShare = options.emojiShare === undefined ? 0.5 : options.emojiShare;
+  const sceneProbability = options.sceneProbability ?? 0.8;
   const sampleWeights = emojiShare === null ? undefined : emojiWeights(pretrain, emojiShare);
   const result = await pretrainClip({
     config, tokenizer, corpus: pretrain, steps: options.steps, batchSize: options.batchSize, lr: options.lr ?? 1e-3,
     seed, checkpointDir: join(options.outDir, "checkpoint"), checkpointEvery: options.checkpointEvery ?? 100, sampleWeights,
+    sceneProbability,
     onProgress: options.onProgress,
   });
   const seconds = (Date.now() - started) / 1000;
   await saveClipWeights(join(options.outDir, "model.safetensors"), result.weights, config, "F16", { "vlprompt.name": "default" });
   const record = {
-    config, seed, steps: options.steps, batchSize: options.batchSize, lr: options.lr ?? 1e-3, emojiShare,
+    config, seed, steps: options.steps, batchSize: options.batchSize, lr: options.lr ?? 1e-3, emojiShare, sceneProbability,
     corpus: { name: pretrain.name, pairs: pretrain.size, heldOutForMetaTraining: corpus.size - pretrain.size },
     vocabularyWords: words.length, backend: tf.getBackend(), secondsThisSitting: seconds, resumedFrom: result.resumedFrom,
     losses: result.losses,

@@ -10,7 +10,8 @@ import { WordTokenizer } from "../clip/tokenizer.js";
 import type { RgbImage } from "../data/image.js";
 import { Rng } from "../tensor/rng.js";
 import { pairSampler, pretrainClip, saveClipWeights, type PretrainCorpus } from "./pretrain.js";
-import { emojiWeights } from "./run-default.js";
+import { corpusHash, emojiWeights } from "./run-default.js";
+import { loadFixtureCorpus } from "../data/fixture.js";
 
 const config: ClipConfig = {
   embedDim: 16, imageResolution: 16, visionLayers: 1, visionWidth: 32, visionHeads: 2, visionPatchSize: 8,
@@ -106,5 +107,14 @@ describe("CLIP pretraining", () => {
     expect(half.filter((call) => call.startsWith("image")).length).toBeGreaterThan(2);
     expect(await run(0.5)).toEqual(half);
     await expect(run(1.5)).rejects.toThrow(/sceneProbability must be in \[0, 1\], got 1.5/);
+  });
+
+  it("hashes a corpus by its pairs: the same pairs give the same hash, others another", () => {
+    const fixture = loadFixtureCorpus();
+    const all = Array.from({ length: fixture.size }, (_, i) => i);
+    expect(corpusHash(fixture)).toMatch(/^[0-9a-f]{64}$/);
+    expect(corpusHash(fixture.subset(all))).toBe(corpusHash(fixture));
+    expect(corpusHash(fixture.subset(all.slice(1)))).not.toBe(corpusHash(fixture));
+    expect(corpusHash(fixture.subset([1, 0, ...all.slice(2)]))).not.toBe(corpusHash(fixture));
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -57,7 +58,7 @@ export async function pretrainDefaultBackbone(options: PretrainDefaultOptions): 
   await saveClipWeights(join(options.outDir, "model.safetensors"), result.weights, config, "F16", { "vlprompt.name": "default" });
   const record = {
     config, seed, steps: options.steps, batchSize: options.batchSize, lr: options.lr ?? 1e-3, emojiShare, sceneProbability,
-    corpus: { name: pretrain.name, pairs: pretrain.size, heldOutForMetaTraining: corpus.size - pretrain.size },
+    corpus: { name: pretrain.name, pairs: pretrain.size, heldOutForMetaTraining: corpus.size - pretrain.size, hash: corpusHash(pretrain) },
     vocabularyWords: words.length, backend: tf.getBackend(), secondsThisSitting: seconds, resumedFrom: result.resumedFrom,
     losses: result.losses,
   };
@@ -73,4 +74,18 @@ export function emojiWeights(corpus: ImageTextCorpus, share: number): number[] {
   const emojiCount = isEmoji.filter(Boolean).length;
   if (emojiCount === 0 || emojiCount === corpus.size) return isEmoji.map(() => 1);
   return isEmoji.map((emoji) => (emoji ? share / emojiCount : (1 - share) / (corpus.size - emojiCount)));
+}
+
+/**
+ * SHA-256 over the pairs in order: each pair's domain, concept and canonical caption, and the first 64 bytes of its
+ * image. Two corpora with the same hash hold the same pairs (the random caption templates come from captions.json).
+ */
+export function corpusHash(corpus: ImageTextCorpus): string {
+  const hash = createHash("sha256");
+  for (let i = 0; i < corpus.size; i++) {
+    const image = corpus.image(i);
+    const pixels = image instanceof Promise ? new Uint8Array(0) : image.data.subarray(0, 64);
+    hash.update(`${corpus.domain(i)}\t${corpus.concept(i) ?? ""}\t${corpus.caption(i)}\n`).update(pixels);
+  }
+  return hash.digest("hex");
 }

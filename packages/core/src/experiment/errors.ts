@@ -38,6 +38,10 @@ export const experimentErrors = defineErrors({
     summary: "One or more runs of the grid failed; the others were kept.",
     fix: "Read the error of each failed run, fix the cause and run the same manifest again: finished runs are skipped.",
   },
+  VLP_RUN_BACKEND_ABORTED: {
+    summary: "The tensor backend aborted (a WebAssembly trap, e.g. memory access out of bounds when a run outgrows the wasm heap); this process cannot run tensors any more, so the rest of the grid was left for the next invocation.",
+    fix: "Lower the failing run's memory (a smaller `evalBatchSize` or `batchSize` in its recipe), then run the same manifest again: finished runs are skipped.",
+  },
   VLP_RUN_INTERRUPTED: {
     summary: "The run was interrupted before the grid finished; finished runs are saved.",
     fix: "Run the same manifest again to continue where it stopped.",

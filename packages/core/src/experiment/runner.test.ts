@@ -57,6 +57,28 @@ describe("runManifest", () => {
     expect(readResults(dir).records.every((record) => record.status === "done")).toBe(true);
   });
 
+  it("stops the grid when the tensor backend aborts (a wasm trap), and the next invocation goes on", async () => {
+    const dir = freshDir();
+    const resolved = resolveIn(testManifest(), dir);
+    let calls = 0;
+    const summary = await runManifest(resolved, {
+      executeRun: async (spec) => {
+        const { RuntimeError } = (globalThis as unknown as { WebAssembly: { RuntimeError: ErrorConstructor } }).WebAssembly;
+        if (++calls === 2) throw new RuntimeError("memory access out of bounds");
+        return fakeResult(spec);
+      },
+    });
+    expect(calls).toBe(2);
+    expect(summary.completed).toBe(1);
+    const error = summary.failed[0]!.error;
+    expect(isVlpromptError(error) && error.code).toBe("VLP_RUN_BACKEND_ABORTED");
+    expect(error.message).toContain("memory access out of bounds");
+    expect(error.message).toContain(summary.failed[0]!.spec.id);
+    const next = recordingExecutor();
+    await runManifest(resolved, { executeRun: next.executeRun });
+    expect(next.ran).toHaveLength(15);
+  });
+
   it("stops at the first failure with failFast, and rejects results of the wrong shape", async () => {
     const resolved = resolveIn(testManifest(), freshDir());
     const summary = await runManifest(resolved, {

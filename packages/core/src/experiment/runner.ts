@@ -66,6 +66,11 @@ const errorInfo = (error: Error) => ({
 
 const asError = (value: unknown) => (value instanceof Error ? value : new Error(String(value)));
 
+/** A WebAssembly trap or an Emscripten abort: the wasm backend's instance is dead for the rest of the process. */
+export function isBackendAbort(error: Error): boolean {
+  return error.name === "RuntimeError" || /^Aborted\(/.test(error.message); // WebAssembly.RuntimeError's name
+}
+
 /** Checks the executor's result has the documented shape before it is stored. */
 export function checkRunResult(spec: RunSpec, result: RunResult): void {
   const fraction = (value: unknown) => typeof value === "number" && value >= 0 && value <= 1;
@@ -146,12 +151,16 @@ class GridRun {
       return true;
     } catch (caught) {
       if (this.signal.aborted) return false;
-      const error = asError(caught);
+      const raw = asError(caught);
+      const aborted = isBackendAbort(raw);
+      const error = aborted
+        ? experimentErrors.make("VLP_RUN_BACKEND_ABORTED", `the tensor backend aborted in run ${spec.id} (${spec.entryId}, ${spec.dataset}, ${spec.shots} shots, seed ${spec.seed}): ${raw.message}`, { cause: raw })
+        : raw;
       this.failed.push({ spec, error });
       // A forced redo that fails keeps the earlier finished result rather than replacing it with the failure.
       if (!this.store.isFinished(spec.id)) await this.store.put({ v: 1, id: spec.id, status: "failed", finishedAt: new Date().toISOString(), spec, error: errorInfo(error) });
       this.emit({ type: "run-failed", spec, error });
-      return !this.options.failFast;
+      return !this.options.failFast && !aborted;
     }
   }
 

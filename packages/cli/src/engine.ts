@@ -32,12 +32,10 @@ import type { Engine } from "./container.js";
 const datasetNames = () => builtinDatasets.map((d) => d.name);
 const domainNames = () => crossDomain.targets.map((t) => t.name);
 
-/** A preset as manifest recipe values: its recipe plus its epochs-by-shots table (JSON keys). */
+/** A preset as manifest recipe values: its recipe plus its epochs-by-shots table. */
 function presetValues(name: string): Readonly<Record<string, unknown>> | undefined {
   const preset = recipePresets[name];
-  if (!preset) return undefined;
-  const table = preset.epochsByShots && Object.fromEntries(Object.entries(preset.epochsByShots).map(([k, v]) => [String(k), v]));
-  return { ...preset.recipe, ...(table ? { epochsByShots: table } : {}) };
+  return preset && { ...preset.recipe, ...(preset.epochsByShots ? { epochsByShots: preset.epochsByShots } : {}) };
 }
 
 /** A dataset name: a built-in dataset, a cross-domain target, or a folder of class sub-folders. */

@@ -8,6 +8,7 @@ import {
   defaultMetaTraining,
   defaultRecipe,
   defaultShots,
+  epochsForShots,
   reportFormats,
   type ManifestBackbone,
   type Manifest,
@@ -100,10 +101,8 @@ export function layerRecipes(layers: readonly RecipeLayer[], catalog?: MethodCat
 /** The recipe a run with `shots` shots trains with: the epochs-by-shots table applied, then dropped. */
 export function recipeForShots(recipe: Readonly<Recipe>, shots: number): Recipe {
   const { epochsByShots, ...rest } = recipe;
-  if (!epochsByShots) return rest;
-  const counts = Object.keys(epochsByShots).map(Number).sort((a, b) => a - b);
-  const key = [...counts].reverse().find((count) => count <= shots) ?? counts[0];
-  return key === undefined ? rest : { ...rest, epochs: epochsByShots[String(key)]! };
+  const epochs = epochsByShots && epochsForShots(epochsByShots, shots);
+  return epochs === undefined ? rest : { ...rest, epochs };
 }
 
 function resolveEntry(entry: MethodEntry, manifest: Manifest, options: ResolveOptions): ResolvedEntry {

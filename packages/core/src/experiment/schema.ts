@@ -25,6 +25,16 @@ export const defaultShots: Readonly<Record<(typeof protocolKinds)[number], reado
   "cross-domain": [16],
 };
 
+/**
+ * The epochs an epochs-by-shots table gives a run with `shots` shots: the entry of the largest listed count at or
+ * below `shots`, or the smallest entry when every listed count is larger; undefined for an empty table.
+ */
+export function epochsForShots(table: Readonly<Record<string | number, number>>, shots: number): number | undefined {
+  const counts = Object.keys(table).map(Number).sort((a, b) => a - b);
+  const key = counts.filter((count) => count <= shots).at(-1) ?? counts[0];
+  return key === undefined ? undefined : table[key];
+}
+
 /** Training recipe defaults (the Dassl recipe shared by CoOp, CoCoOp, VPT and MaPLe; methods may override). */
 export const defaultRecipe = {
   epochs: 50,

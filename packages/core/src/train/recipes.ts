@@ -3,7 +3,7 @@
  * methods as named presets. A recipe is merged field by field: built-in defaults < preset < overrides.
  * Facts: shared/reference/methods.md sections 2-5 and 8 (Dassl configs of CoOp, CoCoOp, VPT-on-CLIP, MaPLe, IVLP).
  */
-import { defaultRecipe, type Recipe } from "../experiment/schema.js";
+import { defaultRecipe, epochsForShots, type Recipe } from "../experiment/schema.js";
 import { nearestName } from "../method/registry.js";
 import { adam, adamw, sgd } from "./optim/aliases.js";
 import type { GradientTransformation } from "./optim/types.js";
@@ -173,9 +173,7 @@ export function getRecipePreset(name: string): RecipePreset {
 /** The preset's epochs for a shot count: its epochsByShots entry at or below `shots`, else recipe.epochs. */
 export function presetEpochs(preset: RecipePreset, shots?: number): number {
   if (!preset.epochsByShots || shots === undefined) return preset.recipe.epochs;
-  const listed = Object.keys(preset.epochsByShots).map(Number).sort((a, b) => a - b);
-  const key = [...listed].reverse().find((k) => k <= shots) ?? listed[0]!;
-  return preset.epochsByShots[key]!;
+  return epochsForShots(preset.epochsByShots, shots) ?? preset.recipe.epochs;
 }
 
 export interface ResolveRecipeOptions {

@@ -21,9 +21,12 @@ file.classes.forEach((cls, label) => cls.keys.forEach((key) => classOfKey.set(ke
 const corpus = loadCorpus();
 const byDomain = new Map<string, { index: number; label: number }[]>();
 for (let i = 0; i < corpus.size; i++) {
-  const label = classOfKey.get(corpus.concept(i)?.replace(/^emoji:/, "") ?? "");
-  if (label === undefined || !corpus.concept(i)?.startsWith("emoji:")) continue;
-  byDomain.set(corpus.domain(i), [...(byDomain.get(corpus.domain(i)) ?? []), { index: i, label }]);
+  const concept = corpus.concept(i);
+  const label = concept?.startsWith("emoji:") ? classOfKey.get(concept.slice("emoji:".length)) : undefined;
+  if (label === undefined) continue;
+  const items = byDomain.get(corpus.domain(i)) ?? [];
+  items.push({ index: i, label });
+  byDomain.set(corpus.domain(i), items);
 }
 
 const text = tf.tidy(() => {

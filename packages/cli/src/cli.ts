@@ -2,7 +2,7 @@
  * The `vlprompt` program (commander 14). `runCli` composes the container once, parses the arguments, runs
  * one command and returns the exit code; it never calls process.exit, so tests call it in-process.
  */
-import { manifestSchemaText } from "@vlprompt/core";
+import { defaultPretrainRecipe as recipe, manifestSchemaText } from "@vlprompt/core";
 import { Command, CommanderError } from "commander";
 import { composeContainer, type ComposeOptions } from "./container.js";
 import { dataPrepareCommand, evaluateCommand, pretrainCommand } from "./commands/engine.js";
@@ -72,11 +72,11 @@ function engineCommands(program: Command, act: Act, io: Io): void {
     .command("pretrain")
     .description("pretrain the default backbone on the built-in image-text corpus")
     .option("--out <dir>", "where to write the backbone (default packages/core/assets/default-backbone)")
-    .option("--steps <n>", "optimizer steps (default 2400)")
-    .option("--batch <n>", "image-text pairs per step (default 128)")
-    .option("--lr <x>", "peak AdamW learning rate (default 1e-3)")
-    .option("--emoji-share <x>", "share of drawn pairs that are emoji (default 0.5; 'none' draws pairs uniformly)")
-    .option("--scenes <p>", "share of drawn images shown as seeded scenes like the datasets' items (default 0.8)")
+    .option("--steps <n>", `optimizer steps (default ${recipe.steps})`)
+    .option("--batch <n>", `image-text pairs per step (default ${recipe.batchSize})`)
+    .option("--lr <x>", `peak AdamW learning rate (default ${recipe.lr})`)
+    .option("--emoji-share <x>", `share of drawn pairs that are emoji (default ${recipe.emojiShare}; 'none' draws pairs uniformly)`)
+    .option("--scenes <p>", `share of drawn images shown as seeded scenes like the datasets' items (default ${recipe.sceneProbability})`)
     .option("--resume", "continue from the last checkpoint (always on: an existing checkpoint in <out> is resumed)")
     .option("--backend <name>", "tensor backend")
     .action(act(pretrainCommand));

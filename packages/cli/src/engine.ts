@@ -101,11 +101,11 @@ export function builtinEngine(registry: MethodRegistry): Engine {
       const outDir = request.out ?? "packages/core/assets/default-backbone";
       const result = await pretrainDefaultBackbone({
         outDir,
-        steps: request.steps ?? 2400,
-        batchSize: request.batchSize ?? 128,
-        ...(request.lr ? { lr: request.lr } : {}),
-        ...(request.emojiShare !== undefined ? { emojiShare: request.emojiShare } : {}),
-        ...(request.sceneProbability !== undefined ? { sceneProbability: request.sceneProbability } : {}),
+        steps: request.steps,
+        batchSize: request.batchSize,
+        lr: request.lr,
+        emojiShare: request.emojiShare,
+        sceneProbability: request.sceneProbability,
         onProgress: (p) => {
           if (p.step % 10 === 0 || p.step === p.steps) request.log(`step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} (${(p.elapsedMs / 1000).toFixed(0)} s)`);
         },

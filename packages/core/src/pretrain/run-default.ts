@@ -9,11 +9,22 @@ import { backboneErrors } from "./backbone.js";
 import { captionVocabulary, defaultBackboneConfig } from "./default-backbone.js";
 import { pretrainClip, saveClipWeights, type PretrainProgress } from "./pretrain.js";
 
+/** The shipped default backbone's recipe (docs/backbone.md): what every unstated option below falls back to. */
+export const defaultPretrainRecipe: PretrainRecipe = { steps: 2400, batchSize: 128, lr: 1e-3, emojiShare: 0.5, sceneProbability: 0.8 };
+
+export interface PretrainRecipe {
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly lr: number;
+  readonly emojiShare: number | null;
+  readonly sceneProbability: number;
+}
+
 export interface PretrainDefaultOptions {
   /** Where model.safetensors, vocab.json, training.json and checkpoint/ go. */
   readonly outDir: string;
-  readonly steps: number;
-  readonly batchSize: number;
+  readonly steps?: number;
+  readonly batchSize?: number;
   readonly lr?: number;
   readonly seed?: number;
   readonly cacheDir?: string;
@@ -22,11 +33,11 @@ export interface PretrainDefaultOptions {
   readonly config?: Partial<ClipConfig>;
   readonly checkpointEvery?: number;
   /**
-   * Share of the drawn pairs that are emoji (default 0.5; the corpus is ~15% emoji, the rest icons). null draws
+   * Share of the drawn pairs that are emoji (the corpus is ~15% emoji, the rest icons). null draws
    * pairs uniformly. A data-mixing weight, as web-scale CLIP corpora balance their sources.
    */
   readonly emojiShare?: number | null;
-  /** Share of drawn images shown as seeded scenes, like the downstream datasets' items (default 0.8). */
+  /** Share of drawn images shown as seeded scenes, like the downstream datasets' items. */
   readonly sceneProbability?: number;
   readonly onProgress?: (progress: PretrainProgress) => void;
 }
@@ -45,19 +56,17 @@ export async function pretrainDefaultBackbone(options: PretrainDefaultOptions): 
   const config: ClipConfig = { ...defaultBackboneConfig, ...options.config, vocabSize: tokenizer.vocabSize };
   await mkdir(options.outDir, { recursive: true });
   await writeFile(join(options.outDir, "vocab.json"), JSON.stringify(words));
-  const emojiShare = options.emojiShare === undefined ? 0.5 : options.emojiShare;
-  const sceneProbability = options.sceneProbability ?? 0.8;
+  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const { steps, batchSize, lr, emojiShare, sceneProbability }: PretrainRecipe = { ...defaultPretrainRecipe, ...defined };
   const sampleWeights = emojiShare === null ? undefined : emojiWeights(pretrain, emojiShare);
   const result = await pretrainClip({
-    config, tokenizer, corpus: pretrain, steps: options.steps, batchSize: options.batchSize, lr: options.lr ?? 1e-3,
-    seed, checkpointDir: join(options.outDir, "checkpoint"), checkpointEvery: options.checkpointEvery ?? 100, sampleWeights,
-    sceneProbability,
-    onProgress: options.onProgress,
+    config, tokenizer, corpus: pretrain, steps, batchSize, lr, seed, sampleWeights, sceneProbability,
+    checkpointDir: join(options.outDir, "checkpoint"), checkpointEvery: options.checkpointEvery ?? 100, onProgress: options.onProgress,
   });
   const seconds = (Date.now() - started) / 1000;
   await saveClipWeights(join(options.outDir, "model.safetensors"), result.weights, config, "F16", { "vlprompt.name": "default" });
   const record = {
-    config, seed, steps: options.steps, batchSize: options.batchSize, lr: options.lr ?? 1e-3, emojiShare, sceneProbability,
+    config, seed, steps, batchSize, lr, emojiShare, sceneProbability,
     corpus: { name: pretrain.name, pairs: pretrain.size, heldOutForMetaTraining: corpus.size - pretrain.size, hash: corpusHash(pretrain) },
     vocabularyWords: words.length, backend: tf.getBackend(), secondsThisSitting: seconds, resumedFrom: result.resumedFrom,
     losses: result.losses,

@@ -41,16 +41,44 @@ export function imageFeaturesOf(backbone: Backbone, learner: PromptLearner, batc
   return tf.clone(batch.imageFeatures);
 }
 
-/** Text features for the learner's current prompts: [classes, embed], or [batch, classes, embed] per image. */
-export function textFeaturesOf(backbone: Backbone, learner: PromptLearner, imageFeatures?: tf.Tensor2D): tf.Tensor {
+/**
+ * Per-image text passes (CoCoOp: every class prompt for every image) run on at most this many floats of
+ * [sequences, tokens, width] input at once; larger batches go through the text encoder a few images at a time, so
+ * evaluating 100 images x 77 classes no longer exhausts the wasm heap. Each sequence is encoded independently, so
+ * the result is the same either way.
+ */
+export const perImageTextFloats = 1 << 22;
+
+/**
+ * Text features for the learner's current prompts: [classes, embed], or [batch, classes, embed] per image.
+ * `maxTextFloats` bounds one per-image text pass (default perImageTextFloats).
+ */
+export function textFeaturesOf(backbone: Backbone, learner: PromptLearner, imageFeatures?: tf.Tensor2D, maxTextFloats = perImageTextFloats): tf.Tensor {
   return tf.tidy(() => {
-    const side = learner.text(learner.conditionsOnImage ? imageFeatures : undefined);
+    const images = learner.conditionsOnImage ? imageFeatures : undefined;
+    const side = learner.text(images);
     if (side.kind === "features") return side.features;
+    if (!side.perImage) return encodeText(backbone.model.weights, side.input, learner.injection);
+    const batch = images!.shape[0];
+    const [sequences, tokens, width] = side.input.embeddings.shape;
+    if (batch > 1 && sequences * tokens * width > maxTextFloats) {
+      tf.dispose(side.input.embeddings);
+      return inImageChunks(backbone, learner, images!, Math.max(1, Math.floor((maxTextFloats * batch) / (sequences * tokens * width))));
+    }
     const features = encodeText(backbone.model.weights, side.input, learner.injection);
-    if (!side.perImage) return features;
-    const batch = imageFeatures!.shape[0];
-    return tf.reshape(features, [batch, features.shape[0] / batch, features.shape[1]]);
+    return tf.reshape(features, [batch, sequences / batch, features.shape[1]]);
   });
+}
+
+/** The per-image text pass `imagesPerPass` images at a time: [batch, classes, embed]. */
+function inImageChunks(backbone: Backbone, learner: PromptLearner, images: tf.Tensor2D, imagesPerPass: number): tf.Tensor {
+  const [batch, embed] = images.shape;
+  const parts: tf.Tensor[] = [];
+  for (let start = 0; start < batch; start += imagesPerPass) {
+    const count = Math.min(imagesPerPass, batch - start);
+    parts.push(tf.tidy(() => textFeaturesOf(backbone, learner, tf.slice(images, [start, 0], [count, embed]), Infinity)));
+  }
+  return tf.concat(parts, 0);
 }
 
 /** The CLIP forward pass with the learner's prompts injected. Every returned tensor belongs to the caller. */

@@ -2,7 +2,7 @@ export type { Backbone, LearnerState, LossTerms, MethodContext, PromptLearner, P
 export { defineMethod, methodNamePattern } from "./define.js";
 export type { MethodDefinition, MethodSpec } from "./define.js";
 export { MethodRegistry, editDistance, nearestName } from "./registry.js";
-export { forward, trainingLoss, imageFeaturesOf, textFeaturesOf, canCacheImageFeatures } from "./forward.js";
+export { forward, trainingLoss, imageFeaturesOf, textFeaturesOf, canCacheImageFeatures, perImageTextFloats } from "./forward.js";
 export type { ForwardBatch, ForwardResult } from "./forward.js";
 export { ClassPrompts, wordEmbeddings } from "./text-prompts.js";
 export type { ClassTokenPosition } from "./text-prompts.js";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { forward, initBackend, Rng } from "@vlprompt/core";
+import { forward, initBackend, Rng, textFeaturesOf } from "@vlprompt/core";
 import { assertClose, checkAgainstGolden, goldenInitialState, loadGoldenCase, type GoldenCase } from "@vlprompt/core/testing";
 import { cocoop, CocoopLearner, cocoopOfficialNames } from "./index.js";
 
@@ -62,6 +62,34 @@ describe("CoCoOp options and shapes", () => {
     const expected = tf.tidy(() => tf.concat([320, 502, 503, 320].map((id) => tf.slice(table, [id, 0], [1, 48]))).dataSync());
     assertClose("ctx init", learner.params.textContext.dataSync(), expected, { atolOfMax: 0, rtol: 0 });
     expect(() => learner.text()).toThrow(/VLP_METHOD_INPUT|image features/);
+    learner.dispose();
+    c.dispose();
+  });
+
+  it("runs a large per-image text pass a few images at a time, with the same features as one pass", async () => {
+    await initBackend({ backend: "wasm", log: () => {} });
+    const c = await loadGoldenCase("cocoop");
+    const learner = cocoop.create(cocoop.parseOptions(), { backbone: c.backbone, classNames: c.classNames, rng: new Rng(4) });
+    const imageFeatures = tf.tidy(() => forward(c.backbone, learner, { images: c.images }).imageFeatures); // [4, embed]
+    const before = tf.memory().numTensors;
+    const [oneImageFloats] = tf.tidy(() => {
+      const side = learner.text(tf.slice(imageFeatures, [0, 0], [1, -1]));
+      return side.kind === "inputs" ? [side.input.embeddings.size] : [0];
+    });
+    const passes: number[] = []; // images handed to each text() call
+    const text = learner.text.bind(learner);
+    learner.text = (features) => (passes.push(features!.shape[0]), text(features));
+    const whole = textFeaturesOf(c.backbone, learner, imageFeatures); // one pass over 4 x 5 sequences
+    expect(passes).toEqual([4]);
+    const chunked = textFeaturesOf(c.backbone, learner, imageFeatures, 2 * oneImageFloats!); // two images per pass
+    expect(passes).toEqual([4, 4, 2, 2]);
+    expect(chunked.shape).toEqual([4, c.classNames.length, whole.shape[2]]);
+    assertClose("chunked per-image text features", chunked.dataSync(), whole.dataSync(), { atolOfMax: 1e-6, rtol: 1e-5 });
+    const distinct = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.slice(whole, [0], [1]), tf.slice(whole, [1], [1])))).dataSync()[0]!);
+    expect(distinct).toBeGreaterThan(0); // the images really get different prompts
+    tf.dispose([whole, chunked]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(imageFeatures);
     learner.dispose();
     c.dispose();
   });

@@ -79,7 +79,8 @@ function decodeEntry(
   if (end - begin !== count * width) {
     throw corrupt(`tensor "${name}" of shape [${entry.shape}] ${entry.dtype} needs ${count * width} bytes, has ${end - begin}`);
   }
-  const slice = data.slice(begin, end); // copy: aligned, detached from the file buffer
+  // Copy: aligned and detached from the file buffer (Buffer#slice would be a view, so copy through the constructor).
+  const slice = new Uint8Array(data.subarray(begin, end));
   const view = new DataView(slice.buffer);
   const isFloat = entry.dtype.startsWith("F") || entry.dtype === "BF16";
   if (entry.dtype === "F32") return { dtype: "float32", shape: [...entry.shape], data: new Float32Array(slice.buffer), storedAs: "F32" };

@@ -48,4 +48,11 @@ describe("safetensors", () => {
     expect(tensors.get("c")).toMatchObject({ dtype: "int32", shape: [2], storedAs: "I64" });
     expect(Array.from(tensors.get("c")!.data)).toEqual([7, -9]);
   });
+
+  it("reads a Node Buffer (whose slice is a view, not a copy) like a plain Uint8Array", () => {
+    const bytes = encodeSafetensors({ first: { shape: [2], data: new Float32Array([1, 2]) }, second: { shape: [3], data: new Float32Array([3, 4, 5]) } });
+    const { tensors } = parseSafetensors(Buffer.from(bytes));
+    expect(Array.from(tensors.get("first")!.data)).toEqual([1, 2]);
+    expect(Array.from(tensors.get("second")!.data)).toEqual([3, 4, 5]);
+  });
 });

@@ -58,6 +58,22 @@ describe("vlprompt CLI (in-process)", () => {
     expect(forced.json()).toMatchObject({ completed: 8, skipped: 0 });
   });
 
+  it("lists what would run with --dry-run and runs nothing", async () => {
+    const path = manifestFile({ methods: [{ method: "coop" }, { method: "coop", gram: true }] });
+    let calls = 0;
+    const counting: Engine = { ...fakeEngine, executeRun: async (spec) => (calls++, fakeRun(spec)) };
+    const human = await cli(["run", path, "--dry-run"], { engine: counting });
+    expect(human.code).toBe(ExitCode.ok);
+    expect(human.out).toContain("8 runs planned, 0 already finished, 8 to run, 1 meta-training job(s) first (dry run: nothing was run)");
+    expect(human.out).toContain("  meta-train coop (used by gram+coop)");
+    expect(human.out).toContain("  gram+coop emopets 2-shot seed 2");
+    expect(calls).toBe(0);
+    await cli(["run", path, "--json"], { engine: counting });
+    const after = (await cli(["run", path, "--dry-run", "--json"], { engine: counting })).json();
+    expect(after).toMatchObject({ ok: true, dryRun: true, planned: 8, skipped: 8, toRun: [], metaToRun: [] });
+    expect(calls).toBe(8);
+  });
+
   it("prints the comparison table in human mode and one line per run in a log", async () => {
     const path = manifestFile({ methods: [{ method: "coop" }] });
     const result = await cli(["run", path], { engine: fakeEngine });

@@ -38,6 +38,7 @@ function experimentCommands(program: Command, act: Act): void {
     .argument("<manifest>", "manifest JSON file")
     .description("run a manifest's grid (skips finished runs), then write reports and print the comparison")
     .option("--force", "redo runs that are already finished")
+    .option("--dry-run", "list the runs and meta-training jobs that would run, and run nothing")
     .option("--fail-fast", "stop at the first failed run")
     .option("--out <dir>", "output directory (overrides the manifest's output.dir)")
     .action(act(runCommand));

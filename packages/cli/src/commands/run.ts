@@ -10,6 +10,7 @@ import { engineOf, loadManifestFor, type CommandContext } from "./context.js";
 
 export interface RunOptions {
   readonly force?: boolean;
+  readonly dryRun?: boolean;
   readonly failFast?: boolean;
   readonly out?: string;
 }
@@ -30,8 +31,32 @@ function summaryJson(summary: RunSummary) {
   };
 }
 
+/** `run --dry-run`: what a run would do now, one line per meta-training job and run; nothing runs. */
+async function dryRunCommand(context: CommandContext, loaded: Awaited<ReturnType<typeof loadManifestFor>>, options: RunOptions): Promise<number> {
+  const summary = await runManifest(loaded.resolved, { executeRun: async () => Promise.reject(new Error("dry run")), force: options.force ?? false, dryRun: true });
+  const lines = [
+    `${summary.planned} runs planned, ${summary.skipped} already finished, ${summary.toRun.length} to run, ${summary.metaToRun.length} meta-training job(s) first (dry run: nothing was run)`,
+    ...summary.metaToRun.map((job) => `  meta-train ${job.method} (used by ${job.usedBy.join(", ")})`),
+    ...summary.toRun.map((spec) => `  ${spec.entryId} ${spec.dataset} ${spec.shots}-shot seed ${spec.seed}`),
+  ];
+  context.output.say(lines.join("\n"));
+  context.output.json({
+    ok: true,
+    command: "run",
+    dryRun: true,
+    exitCode: ExitCode.ok,
+    outDir: summary.outDir,
+    planned: summary.planned,
+    skipped: summary.skipped,
+    metaToRun: summary.metaToRun.map((job) => ({ id: job.id, method: job.method, usedBy: job.usedBy })),
+    toRun: summary.toRun.map((spec) => ({ id: spec.id, entry: spec.entryId, dataset: spec.dataset, shots: spec.shots, seed: spec.seed })),
+  });
+  return ExitCode.ok;
+}
+
 export async function runCommand(context: CommandContext, path: string, options: RunOptions): Promise<number> {
   const loaded = await loadManifestFor(context, path, options.out);
+  if (options.dryRun) return dryRunCommand(context, loaded, options);
   const engine = engineOf(context);
   if (!engine.executeRun) {
     throw experimentErrors.make("VLP_RUN_ENGINE_NOT_WIRED", `cannot run ${path}: this build of vlprompt has no training engine wired in`);

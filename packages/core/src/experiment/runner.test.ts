@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,6 +36,31 @@ describe("runManifest", () => {
     await runManifest(resolved, { executeRun: forced.executeRun, force: true });
     expect(forced.ran).toHaveLength(16);
     expect(readResults(dir).records).toHaveLength(16);
+  });
+
+  it("with dryRun lists the unfinished runs and meta jobs, runs nothing and writes nothing, even beside a running grid", async () => {
+    const dir = join(freshDir(), "not-yet");
+    const manifest = testManifest({ methods: [{ method: "coop" }, { id: "g", method: "coop", gram: true }] });
+    const resolved = resolveIn(manifest, dir);
+    const never = recordingExecutor();
+    const fresh = await runManifest(resolved, { executeRun: never.executeRun, dryRun: true });
+    expect(never.ran).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
+    expect(fresh).toMatchObject({ planned: 16, skipped: 0, completed: 0 });
+    expect(fresh.toRun).toHaveLength(16);
+    expect(fresh.metaToRun.map((job) => job.usedBy)).toEqual([["g"]]);
+    const bare = resolveIn(testManifest(), dir);
+    let dryDuringRun: Awaited<ReturnType<typeof runManifest>> | undefined;
+    const runs = recordingExecutor();
+    await runManifest(bare, {
+      executeRun: async (spec, ctx) => {
+        if (runs.ran.length === 4 && !dryDuringRun) dryDuringRun = await runManifest(bare, { executeRun: never.executeRun, dryRun: true });
+        return runs.executeRun(spec, ctx);
+      },
+    });
+    expect(dryDuringRun).toMatchObject({ planned: 16, skipped: 4 }); // read while the grid held the store's lock
+    expect(dryDuringRun!.toRun).toHaveLength(12);
+    expect(never.ran).toEqual([]);
   });
 
   it("records a failing run, goes on with the grid, and retries only the failure next time", async () => {

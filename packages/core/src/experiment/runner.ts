@@ -44,6 +44,8 @@ export interface RunManifestOptions {
   readonly force?: boolean;
   /** Stop at the first failed run instead of going on with the rest of the grid. */
   readonly failFast?: boolean;
+  /** Plan only: report what would run (`toRun`, `metaToRun`) and execute nothing, writing nothing. */
+  readonly dryRun?: boolean;
   readonly onEvent?: (event: RunEvent) => void;
   readonly signal?: AbortSignal;
 }
@@ -57,6 +59,9 @@ export interface RunSummary {
   readonly interrupted: boolean;
   /** The stored record of every planned run that has one (finished now or before). */
   readonly records: readonly RunRecord[];
+  /** The runs and meta-training jobs this call set out to do (all of them unfinished, or every one with `force`). */
+  readonly toRun: readonly RunSpec[];
+  readonly metaToRun: readonly MetaJobSpec[];
 }
 
 const errorInfo = (error: Error) => ({
@@ -164,12 +169,13 @@ class GridRun {
     }
   }
 
-  summary(plan: Plan, skipped: number): RunSummary {
+  summary(plan: Plan, work: { toRun: readonly RunSpec[]; metaToRun: readonly MetaJobSpec[] }): RunSummary {
     const planned = new Set(plan.runs.map((spec) => spec.id));
     return {
+      ...work,
       outDir: this.store.dir,
       planned: plan.runs.length,
-      skipped,
+      skipped: plan.runs.length - work.toRun.length,
       completed: this.completed,
       failed: this.failed,
       interrupted: this.signal.aborted,
@@ -185,7 +191,7 @@ function experimentSnapshot(manifest: ResolvedManifest): string {
 export async function runManifest(manifest: ResolvedManifest, options: RunManifestOptions): Promise<RunSummary> {
   const resolved = options.outDir ? { ...manifest, outDir: options.outDir } : manifest;
   const plan = planManifest(resolved);
-  const store = await ResultsStore.open(resolved.outDir);
+  const store = options.dryRun ? await ResultsStore.peek(resolved.outDir) : await ResultsStore.open(resolved.outDir);
   try {
     if (store.corruptLines.length > 0) {
       options.onEvent?.({ type: "warning", message: `ignored unreadable lines ${store.corruptLines.join(", ")} of results.jsonl` });
@@ -193,6 +199,11 @@ export async function runManifest(manifest: ResolvedManifest, options: RunManife
     const toRun = plan.runs.filter((spec) => options.force || !store.isFinished(spec.id));
     const neededJobs = new Set(toRun.flatMap((spec) => (spec.gram?.metaJobId ? [spec.gram.metaJobId] : [])));
     const metaToRun = plan.metaJobs.filter((job) => neededJobs.has(job.id) && (options.force || !store.metaCheckpoint(job.id)));
+    const grid = new GridRun(store, options, options.signal ?? new AbortController().signal);
+    if (options.dryRun) {
+      options.onEvent?.({ type: "plan", plan, toRun, skipped: plan.runs.length - toRun.length, metaToRun: metaToRun.length });
+      return grid.summary(plan, { toRun, metaToRun });
+    }
     if (metaToRun.length > 0 && !options.executeMetaTraining) {
       throw experimentErrors.make(
         "VLP_RUN_META_NOT_WIRED",
@@ -201,12 +212,11 @@ export async function runManifest(manifest: ResolvedManifest, options: RunManife
     }
     await writeFileAtomic(join(resolved.outDir, EXPERIMENT_FILE), experimentSnapshot(resolved));
     options.onEvent?.({ type: "plan", plan, toRun, skipped: plan.runs.length - toRun.length, metaToRun: metaToRun.length });
-    const grid = new GridRun(store, options, options.signal ?? new AbortController().signal);
     await grid.metaJobs(metaToRun);
     for (const [index, spec] of toRun.entries()) {
       if (!(await grid.run(spec, index, toRun.length))) break;
     }
-    return grid.summary(plan, plan.runs.length - toRun.length);
+    return grid.summary(plan, { toRun, metaToRun });
   } finally {
     await store.close();
   }

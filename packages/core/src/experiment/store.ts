@@ -190,7 +190,7 @@ export class ResultsStore {
     readonly dir: string,
     private readonly runs: JsonlTable<RunRecord>,
     private readonly meta: JsonlTable<MetaRecord>,
-    private readonly lockPath: string,
+    private readonly lockPath: string | null,
   ) {}
 
   static async open(dir: string): Promise<ResultsStore> {
@@ -204,6 +204,16 @@ export class ResultsStore {
       await rm(lockPath, { force: true });
       throw error;
     }
+  }
+
+  /**
+   * Read-only view of `dir` (possibly not existing yet): no folder is made and no lock is taken, so it works beside
+   * a grid that is running; `put`/`putMeta` must not be called on it.
+   */
+  static async peek(dir: string): Promise<ResultsStore> {
+    const runs = await JsonlTable.load(join(dir, RESULTS_FILE), isRunRecord);
+    const meta = await JsonlTable.load(join(dir, META_FILE), isMetaRecord);
+    return new ResultsStore(dir, runs, meta, null);
   }
 
   /** 1-based numbers of results.jsonl lines that could not be read (kept in the file, ignored here). */
@@ -234,6 +244,6 @@ export class ResultsStore {
   }
 
   async close(): Promise<void> {
-    await rm(this.lockPath, { force: true });
+    if (this.lockPath) await rm(this.lockPath, { force: true });
   }
 }

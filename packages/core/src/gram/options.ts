@@ -97,7 +97,7 @@ export const metaTrainDefaults: MetaTrainSettings = {
   innerSteps: 1,
   innerLr: 0.01,
   outerLr: 0.001,
-  regulatorLr: null,
+  regulatorLr: 0.01,
   outerOptimizer: "adam",
   clipNorm: 1,
   ways: 5,

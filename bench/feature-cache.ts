@@ -88,7 +88,7 @@ function defaultShapedBackbone(classNames: readonly string[]): Backbone {
  * CPU time of this process in ms (unlike wall time, it does not grow when other processes load the machine), or
  * wall time with --clock wall.
  */
-function cpuMs(): number {
+function clockMs(): number {
   if (args.clock === "wall") return performance.now();
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
@@ -109,12 +109,12 @@ interface BlockTiming {
 async function timeBlock(backbone: Backbone, block: ClassificationDataset, featureCache: "auto" | "off"): Promise<BlockTiming> {
   const learner = coop.create(coop.parseOptions({ contextLength: Number(args.context) }), { backbone, classNames: block.classNames, rng: new Rng(1) });
   const recipe = resolveRecipe({ preset: "coop-small", overrides: { epochs: 1, batchSize: Number(args.batch), augment: args.augment === "on" } });
-  const started = cpuMs();
+  const started = clockMs();
   let firstStep = 0;
   const stepEnds: number[] = [];
   const hooks: TrainerHooks[] = [{
-    beforeBackward: (c) => void (c.step === 0 && (firstStep = cpuMs())),
-    afterStep: () => void stepEnds.push(cpuMs()),
+    beforeBackward: (c) => void (c.step === 0 && (firstStep = clockMs())),
+    afterStep: () => void stepEnds.push(clockMs()),
   }];
   await train({ backbone, learner, dataset: block, recipe, seed: 1, featureCache, cacheViews: 1, hooks });
   learner.dispose();

@@ -200,18 +200,15 @@ export async function runManifest(manifest: ResolvedManifest, options: RunManife
     const neededJobs = new Set(toRun.flatMap((spec) => (spec.gram?.metaJobId ? [spec.gram.metaJobId] : [])));
     const metaToRun = plan.metaJobs.filter((job) => neededJobs.has(job.id) && (options.force || !store.metaCheckpoint(job.id)));
     const grid = new GridRun(store, options, options.signal ?? new AbortController().signal);
-    if (options.dryRun) {
-      options.onEvent?.({ type: "plan", plan, toRun, skipped: plan.runs.length - toRun.length, metaToRun: metaToRun.length });
-      return grid.summary(plan, { toRun, metaToRun });
-    }
-    if (metaToRun.length > 0 && !options.executeMetaTraining) {
+    if (!options.dryRun && metaToRun.length > 0 && !options.executeMetaTraining) {
       throw experimentErrors.make(
         "VLP_RUN_META_NOT_WIRED",
         `${metaToRun.length} meta-training job(s) needed by entries ${[...new Set(metaToRun.flatMap((job) => job.usedBy))].join(", ")}`,
       );
     }
-    await writeFileAtomic(join(resolved.outDir, EXPERIMENT_FILE), experimentSnapshot(resolved));
+    if (!options.dryRun) await writeFileAtomic(join(resolved.outDir, EXPERIMENT_FILE), experimentSnapshot(resolved));
     options.onEvent?.({ type: "plan", plan, toRun, skipped: plan.runs.length - toRun.length, metaToRun: metaToRun.length });
+    if (options.dryRun) return grid.summary(plan, { toRun, metaToRun });
     await grid.metaJobs(metaToRun);
     for (const [index, spec] of toRun.entries()) {
       if (!(await grid.run(spec, index, toRun.length))) break;

@@ -121,7 +121,8 @@ const scaled: readonly RecipePreset[] = [
     method: "cocoop",
     description: "CoCoOp for the small default backbone: batch 4, 1 epoch without warm-up (its per-image text pass stays the cost).",
     source: "scaled from cocoop",
-    // Evaluation 8 images at a time: its text pass runs per image over every class (100 x 77 classes overflow wasm's heap).
+    // Evaluation 8 images at a time: its text pass runs per image over every class (the core also splits passes above
+    // perImageTextFloats, so larger evalBatchSize values are safe too; 8 keeps the results' run ids).
     recipe: dassl({ epochs: 1, batchSize: 4, lr: 0.004, warmupEpochs: 0, evalBatchSize: 8 }),
     published: { N_CTX: 4, CTX_INIT: "a photo of a" },
   },

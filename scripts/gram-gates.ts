@@ -37,7 +37,7 @@ const hooks: TrainerHooks[] = [{
       const ratio = tf.div(regulated, tf.add(raw, tf.mul(tf.sign(raw), 1e-30)));
       const dot = tf.sum(tf.mul(raw, regulated)).dataSync()[0]!;
       const [a, b] = [tf.norm(raw).dataSync()[0]!, tf.norm(regulated).dataSync()[0]!];
-      return [ratio.dataSync().slice().sort(), b / a, dot / (a * b)] as const;
+      return [(ratio.dataSync() as Float32Array).slice().sort(), b / a, dot / (a * b)] as const;
     });
     rows.push(`step ${step.step}: gate psi(g)/g quantiles 1% ${quantile(gates, 0.01).toFixed(4)}, median ${quantile(gates, 0.5).toFixed(4)}, 99% ${quantile(gates, 0.99).toFixed(4)}; |psi(g)|/|g| ${normRatio.toFixed(4)}; cos ${cosine.toFixed(5)}`);
   },

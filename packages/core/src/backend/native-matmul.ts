@@ -100,6 +100,15 @@ function reduceTo(grad: tf.Tensor, shape: readonly number[]): tf.Tensor {
 const nativeBackends = new Set<string>();
 
 /**
+ * Whether matMul's transposeA/transposeB flags cost nothing on the current backend: true with the native kernel
+ * and on GPU backends, false on plain wasm/cpu (there they are 10-30x slower; transpose first, then multiply).
+ */
+export function transposeFlagsAreFast(): boolean {
+  const name = tf.getBackend();
+  return nativeBackends.has(name) || (name !== "wasm" && name !== "cpu");
+}
+
+/**
  * Route the gradient through the flag form on backends with the native kernel and through `fallback` (the
  * explicit-transpose gradient of fast-matmul-grad.ts) everywhere else.
  */

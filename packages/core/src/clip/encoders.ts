@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ClipWeights } from "./weights.js";
-import { causalMask, layerNorm, linear2d, residualBlock } from "./layers.js";
+import { residualBlock, rowSelection } from "./block.js";
+import { causalMask, layerNorm, linear2d } from "./layers.js";
 import { expandPrompt, maybeHalf, replaceTokens, type InjectionOptions, type TextInput, type VisionPrompts } from "./prompts.js";
 
 /**
@@ -35,10 +36,13 @@ export function encodeImage(
     // of the gradient applies per image, before the batch sum.
     if (prompts?.tokens) x = tf.concat([x, maybeHalf(expandPrompt(prompts.tokens, batch), options) as tf.Tensor3D], 1);
     x = layerNorm(x, vision.lnPre) as tf.Tensor3D;
+    // Only the class token's output is read: the last block computes that row alone (exact, a quarter of its cost).
+    const classRow = rowSelection(new Array<number>(batch).fill(0), x.shape[1], false);
+    const last = vision.blocks.length - 1;
     vision.blocks.forEach((block, i) => {
       const deep = i > 0 ? prompts?.deep?.[i] : undefined;
       if (deep) x = replaceTokens(x, maybeHalf(expandPrompt(deep, batch), options), x.shape[1] - deep.shape[deep.rank - 2]!);
-      x = residualBlock(x, block, config.visionHeads);
+      x = residualBlock(x, block, config.visionHeads, { frozen: weights.frozen, ...(i === last ? { select: classRow } : {}) });
     });
     const clsOut = tf.reshape(tf.slice(x, [0, 0, 0], [batch, 1, width]), [batch, width]);
     return tf.matMul(layerNorm(clsOut, vision.lnPost) as tf.Tensor2D, vision.projection);
@@ -58,16 +62,18 @@ export function encodeText(weights: ClipWeights, input: TextInput, options?: Inj
     const embeddings = tokens < fullLength ? tf.slice(input.embeddings, [0, 0, 0], [sequences, tokens, width]) : input.embeddings;
     const positional = tokens < fullLength ? tf.slice(text.positional, [0, 0], [tokens, width]) : text.positional;
     let x = tf.add(embeddings, positional) as tf.Tensor3D;
+    // Pooling reads the EOT row only: the last block computes that row alone (exact). The one-hot product is
+    // the gather (a gather's gradient has no kernel on wasm).
+    const eot = rowSelection(input.eotIndices, tokens, true);
+    const last = text.blocks.length - 1;
     text.blocks.forEach((block, i) => {
       const deep = i > 0 ? input.deepPrompts?.[i] : undefined;
       if (deep) x = replaceTokens(x, maybeHalf(expandPrompt(deep, sequences), options), start); // per-sequence cast, as upstream
-      x = residualBlock(x, block, config.textHeads, mask);
+      x = residualBlock(x, block, config.textHeads, { mask, frozen: weights.frozen, ...(i === last ? { select: eot } : {}) });
     });
-    x = layerNorm(x, text.lnFinal) as tf.Tensor3D;
-    // EOT pooling as a one-hot product (a gather's gradient has no kernel on wasm).
-    const oneHot = tf.oneHot(tf.tensor1d(input.eotIndices as number[], "int32"), tokens); // [sequences, tokens]
-    const pooled = tf.reshape(tf.matMul(tf.reshape(oneHot, [sequences, 1, tokens]), x), [sequences, width]);
-    return tf.matMul(pooled as tf.Tensor2D, text.projection);
+    if (last < 0) x = tf.matMul(eot.oneHot, x); // no blocks: pool the embeddings
+    const pooled = layerNorm(tf.reshape(x, [sequences, width]), text.lnFinal) as tf.Tensor2D; // [sequences, width]
+    return tf.matMul(pooled, text.projection);
   });
 }
 

@@ -5,25 +5,34 @@ import type { BlockWeights, LayerNormWeights, Linear } from "./weights.js";
 
 const LAYER_NORM_EPS = 1e-5;
 
-/**
- * LayerNorm over the last axis, forward exactly as composed before ((x - mean) * rsqrt(var + eps) * gamma + beta),
- * with a hand-written backward: tfjs differentiates tf.moments in about 60 small kernels, this takes 12
- * (dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = dy * gamma; dgamma, dbeta row sums).
- */
-const layerNormOp = tf.customGrad(((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
+/** LayerNorm's forward ((x - mean) * rsqrt(var + eps) * gamma + beta) and what its backward needs. */
+export function layerNormParts(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): { value: tf.Tensor; normalized: tf.Tensor; rstd: tf.Tensor } {
   const { mean, variance } = tf.moments(x, -1, true);
   const rstd = tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)); // [..., 1]
   const normalized = tf.mul(tf.sub(x, mean), rstd); // xhat [..., width]
+  return { value: tf.add(tf.mul(normalized, gamma), beta), normalized, rstd };
+}
+
+/** LayerNorm's input gradient: rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = dy * gamma. */
+export function layerNormInputGrad(dy: tf.Tensor, normalized: tf.Tensor, rstd: tf.Tensor, gamma: tf.Tensor): tf.Tensor {
+  const dxhat = tf.mul(dy, gamma);
+  const centred = tf.sub(dxhat, tf.mean(dxhat, -1, true));
+  return tf.mul(rstd, tf.sub(centred, tf.mul(normalized, tf.mean(tf.mul(dxhat, normalized), -1, true))));
+}
+
+/**
+ * LayerNorm over the last axis, forward exactly as composed before, with a hand-written backward: tfjs
+ * differentiates tf.moments in about 60 small kernels, this takes 12 (dgamma, dbeta are row sums).
+ */
+const layerNormOp = tf.customGrad(((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
+  const { value, normalized, rstd } = layerNormParts(x, gamma, beta);
   save([normalized, rstd, gamma]);
   return {
-    value: tf.add(tf.mul(normalized, gamma), beta),
+    value,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xhat, invStd, scale] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-      const dxhat = tf.mul(dy, scale);
-      const centred = tf.sub(dxhat, tf.mean(dxhat, -1, true));
-      const dx = tf.mul(invStd, tf.sub(centred, tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), -1, true))));
       const rows = [...Array(dy.rank - 1).keys()]; // every axis but the last
-      return [dx, tf.sum(tf.mul(dy, xhat), rows), tf.sum(dy, rows)];
+      return [layerNormInputGrad(dy, xhat, invStd, scale), tf.sum(tf.mul(dy, xhat), rows), tf.sum(dy, rows)];
     },
   };
 }) as any) as (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
@@ -37,20 +46,25 @@ export function linear2d(x: tf.Tensor2D, { weightT, bias }: Linear): tf.Tensor2D
   return tf.add(tf.matMul(x, weightT), bias);
 }
 
-/**
- * QuickGELU x * sigmoid(1.702 x) (forward as composed before) with a hand-written backward:
- * d/dx = s * (1 + 1.702 x (1 - s)), s = sigmoid(1.702 x); 5 kernels instead of tfjs's 18.
- */
-const quickGeluOp = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+/** QuickGELU's forward x * sigmoid(1.702 x) and what its backward needs. */
+export function quickGeluParts(x: tf.Tensor): { value: tf.Tensor; scaled: tf.Tensor; gate: tf.Tensor } {
   const scaled = tf.mul(x, 1.702);
   const gate = tf.sigmoid(scaled);
+  return { value: tf.mul(x, gate), scaled, gate };
+}
+
+/** QuickGELU's input gradient: dy * s * (1 + 1.702 x (1 - s)), s = sigmoid(1.702 x). */
+export function quickGeluInputGrad(dy: tf.Tensor, scaled: tf.Tensor, gate: tf.Tensor): tf.Tensor {
+  return tf.mul(dy, tf.mul(gate, tf.add(1, tf.mul(scaled, tf.sub(1, gate)))));
+}
+
+/** QuickGELU (forward as composed before) with a hand-written backward: 5 kernels instead of tfjs's 18. */
+const quickGeluOp = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const { value, scaled, gate } = quickGeluParts(x);
   save([scaled, gate]);
   return {
-    value: tf.mul(x, gate),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [ax, s] = saved as [tf.Tensor, tf.Tensor];
-      return tf.mul(dy, tf.mul(s, tf.add(1, tf.mul(ax, tf.sub(1, s)))));
-    },
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => quickGeluInputGrad(dy, saved[0]!, saved[1]!),
   };
 }) as any) as (x: tf.Tensor) => tf.Tensor;
 
@@ -64,28 +78,59 @@ export function causalMask(tokens: number): tf.Tensor2D {
   return tf.where(tf.cast(lower, "bool"), tf.zerosLike(lower), tf.fill([tokens, tokens], -Infinity)) as tf.Tensor2D;
 }
 
-/** Multi-head self-attention as torch.nn.MultiheadAttention computes it (q scaled before q.k). */
-function selfAttention(x: tf.Tensor3D, block: BlockWeights, heads: number, mask?: tf.Tensor2D): tf.Tensor3D {
-  const [batch, tokens, width] = x.shape;
-  const headDim = width / heads;
-  const qkv = linear2d(tf.reshape(x, [batch * tokens, width]), block.qkv); // [batch*tokens, 3*width]
-  const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  const split = (t: tf.Tensor2D) => tf.reshape(t, [batch, tokens, heads, headDim]);
-  const query = tf.mul(tf.transpose(split(q), [0, 2, 1, 3]), 1 / Math.sqrt(headDim)); // [b, h, t, d]
-  const keyT = tf.transpose(split(k), [0, 2, 3, 1]); // [b, h, d, t]
-  const value = tf.transpose(split(v), [0, 2, 1, 3]); // [b, h, t, d]
-  let scores = tf.matMul(query as tf.Tensor4D, keyT as tf.Tensor4D); // [b, h, t, t]
-  if (mask) scores = tf.add(scores, mask);
-  const attended = tf.matMul(tf.softmax(scores, -1) as tf.Tensor4D, value as tf.Tensor4D); // [b, h, t, d]
-  const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch * tokens, width]) as tf.Tensor2D;
-  return tf.reshape(linear2d(merged, block.out), [batch, tokens, width]);
+/** What attention's backward needs: q (scaled) and v as [b, h, t, d], k as [b, h, d, t], softmax [b, h, t, t]. */
+export interface AttentionParts {
+  readonly output: tf.Tensor3D; // [batch, queries, width], after the out projection
+  readonly query: tf.Tensor4D;
+  readonly keyT: tf.Tensor4D;
+  readonly values: tf.Tensor4D;
+  readonly probs: tf.Tensor4D;
 }
 
-/** One pre-LN residual block: x + attn(ln_1(x)), then + mlp(ln_2(x)). */
-export function residualBlock(x: tf.Tensor3D, block: BlockWeights, heads: number, mask?: tf.Tensor2D): tf.Tensor3D {
+/**
+ * Only some rows of a block's output are read (the last block: CLIP pools the EOT or class token), so only those
+ * rows need a query, an out projection and an MLP; keys and values still come from every row. `oneHot`
+ * [batch, 1, tokens] picks one row per sequence; `mask` [batch, 1, 1, tokens] is that row of the attention mask.
+ */
+export interface RowSelection {
+  readonly oneHot: tf.Tensor3D;
+  readonly mask?: tf.Tensor4D;
+}
+
+/**
+ * Multi-head self-attention as torch.nn.MultiheadAttention computes it (q scaled before q.k). With `queryRows`
+ * [batch, queries, tokens] (one-hot) only those rows attend; the output is [batch, queries, width].
+ */
+export function attentionParts(x: tf.Tensor3D, block: BlockWeights, heads: number, mask?: tf.Tensor, queryRows?: tf.Tensor3D): AttentionParts {
   const [batch, tokens, width] = x.shape;
-  const attended = tf.add(x, selfAttention(layerNorm(x, block.ln1) as tf.Tensor3D, block, heads, mask)) as tf.Tensor3D;
-  const normed = tf.reshape(layerNorm(attended, block.ln2), [batch * tokens, width]) as tf.Tensor2D;
+  const headDim = width / heads;
+  const queries = queryRows ? queryRows.shape[1] : tokens;
+  const qkv = linear2d(tf.reshape(x, [batch * tokens, width]), block.qkv); // [batch*tokens, 3*width]
+  const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const selected = queryRows ? tf.matMul(queryRows, tf.reshape(q, [batch, tokens, width])) : q; // [b, queries, w]
+  const split = (t: tf.Tensor, rows: number) => tf.reshape(t, [batch, rows, heads, headDim]);
+  const query = tf.mul(tf.transpose(split(selected, queries), [0, 2, 1, 3]), 1 / Math.sqrt(headDim)) as tf.Tensor4D; // [b, h, q, d]
+  const keyT = tf.transpose(split(k, tokens), [0, 2, 3, 1]) as tf.Tensor4D; // [b, h, d, t]
+  const values = tf.transpose(split(v, tokens), [0, 2, 1, 3]) as tf.Tensor4D; // [b, h, t, d]
+  let scores = tf.matMul(query, keyT); // [b, h, q, t]
+  if (mask) scores = tf.add(scores, mask);
+  const probs = tf.softmax(scores, -1) as tf.Tensor4D;
+  const attended = tf.matMul(probs, values); // [b, h, q, d]
+  const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch * queries, width]) as tf.Tensor2D;
+  return { output: tf.reshape(linear2d(merged, block.out), [batch, queries, width]), query, keyT, values, probs };
+}
+
+/**
+ * One pre-LN residual block: x + attn(ln_1(x)), then + mlp(ln_2(x)); tfjs differentiates it (weights included).
+ * With `select`, only the selected rows are computed: [batch, 1, width].
+ */
+export function composedResidualBlock(x: tf.Tensor3D, block: BlockWeights, heads: number, mask?: tf.Tensor2D, select?: RowSelection): tf.Tensor3D {
+  const [batch, , width] = x.shape;
+  const residual = select ? tf.matMul(select.oneHot, x) : x; // [batch, rows, width]
+  const attention = attentionParts(layerNorm(x, block.ln1) as tf.Tensor3D, block, heads, select ? select.mask : mask, select?.oneHot);
+  const attended = tf.add(residual, attention.output) as tf.Tensor3D;
+  const rows = attended.shape[1];
+  const normed = tf.reshape(layerNorm(attended, block.ln2), [batch * rows, width]) as tf.Tensor2D;
   const hidden = quickGelu(linear2d(normed, block.fc)) as tf.Tensor2D;
-  return tf.add(attended, tf.reshape(linear2d(hidden, block.proj), [batch, tokens, width])) as tf.Tensor3D;
+  return tf.add(attended, tf.reshape(linear2d(hidden, block.proj), [batch, rows, width])) as tf.Tensor3D;
 }

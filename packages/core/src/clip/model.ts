@@ -11,7 +11,11 @@ export interface LoadClipOptions {
   readonly config?: Partial<ClipConfig> | OpenAiConfigJson;
 }
 
-/** A frozen CLIP backbone: config plus prepared weights. Owns its tensors; call dispose() when done. */
+/**
+ * A frozen CLIP backbone: config plus prepared weights. Owns its tensors; call dispose() when done. Its weights
+ * are marked `frozen`: gradients flow to prompts and inputs, never to the weights (to fine-tune CLIP itself,
+ * build weights from tf.variable tensors with `prepareWeights`, as pretraining does).
+ */
 export class ClipModel {
   private constructor(readonly weights: ClipWeights) {}
 
@@ -26,7 +30,7 @@ export class ClipModel {
     const weights = tf.tidy(
       () => prepareWeights(tensorsFromMap(openai), config) as unknown as tf.TensorContainer,
     ) as unknown as ClipWeights;
-    return new ClipModel(weights);
+    return new ClipModel({ ...weights, frozen: true });
   }
 
   /**

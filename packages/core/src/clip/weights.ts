@@ -47,6 +47,12 @@ export interface ClipWeights {
   readonly vision: VisionWeights;
   readonly text: TextWeights;
   readonly logitScale: tf.Scalar; // log of the temperature's inverse; logits use exp(logitScale)
+  /**
+   * No gradient is ever taken with respect to these weights (a ClipModel's frozen backbone): the transformer
+   * blocks then differentiate their input only (clip/block.ts). Unset for weights built inside a gradient
+   * closure or from trainable variables.
+   */
+  readonly frozen?: boolean;
 }
 
 /** openai-named tensors, as tf tensors (frozen weights or, for full fine-tuning, variables). */

@@ -7,9 +7,11 @@ const LAYER_NORM_EPS = 1e-5;
 
 /** LayerNorm's forward ((x - mean) * rsqrt(var + eps) * gamma + beta) and what its backward needs. */
 export function layerNormParts(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): { value: tf.Tensor; normalized: tf.Tensor; rstd: tf.Tensor } {
-  const { mean, variance } = tf.moments(x, -1, true);
+  // tf.moments's arithmetic without its float32 cast (a copy on wasm), and x - mean computed once.
+  const centred = tf.sub(x, tf.mean(x, -1, true)); // [..., width]
+  const variance = tf.mean(tf.square(centred), -1, true);
   const rstd = tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)); // [..., 1]
-  const normalized = tf.mul(tf.sub(x, mean), rstd); // xhat [..., width]
+  const normalized = tf.mul(centred, rstd); // xhat [..., width]
   return { value: tf.add(tf.mul(normalized, gamma), beta), normalized, rstd };
 }
 

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend/select.js";
 import { Rng } from "../tensor/rng.js";
-import { frozenResidualBlock, hasTrainableWeights, residualBlock, rowSelection } from "./block.js";
+import { differentiableResidualBlock, frozenResidualBlock, hasTrainableWeights, residualBlock, rowSelection } from "./block.js";
 import { causalMask, composedResidualBlock, type RowSelection } from "./layers.js";
 import type { BlockWeights } from "./weights.js";
 
@@ -22,8 +22,15 @@ function randomBlock(seed: number): BlockWeights {
   return { ln1: norm(seed), qkv: linear(width, 3 * width, seed + 2), out: linear(width, width, seed + 4), ln2: norm(seed + 6), fc: linear(width, 4 * width, seed + 8), proj: linear(4 * width, width, seed + 10) };
 }
 
+/** The block's twelve weights, in the order `rebuild` takes them. */
 const blockTensors = (block: BlockWeights) =>
-  [block.ln1, block.ln2, block.qkv, block.out, block.fc, block.proj].flatMap((part) => Object.values(part) as tf.Tensor[]);
+  [block.ln1, block.qkv, block.out, block.ln2, block.fc, block.proj].flatMap((part) => Object.values(part) as tf.Tensor[]);
+
+function rebuild([g1, b1, qkvW, qkvB, outW, outB, g2, b2, fcW, fcB, projW, projB]: tf.Tensor[]): BlockWeights {
+  const linear = (weightT: tf.Tensor, bias: tf.Tensor) => ({ weightT: weightT as tf.Tensor2D, bias: bias as tf.Tensor1D });
+  const norm = (gamma: tf.Tensor, beta: tf.Tensor) => ({ gamma: gamma as tf.Tensor1D, beta: beta as tf.Tensor1D });
+  return { ln1: norm(g1!, b1!), qkv: linear(qkvW!, qkvB!), out: linear(outW!, outB!), ln2: norm(g2!, b2!), fc: linear(fcW!, fcB!), proj: linear(projW!, projB!) };
+}
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
@@ -69,6 +76,45 @@ for (const backend of ["cpu", "wasm"] as const) {
       expect(tf.memory().numTensors).toBe(before);
     }
 
+    for (const selected of [false, true]) {
+      it(`with weight gradients${selected ? ", one selected row per sequence" : ""}: the input's and all 12 weights' gradients equal autodiff's`, () => {
+        const before = tf.memory().numTensors;
+        const select = selected ? rowSelection([5, 2, 4], 6, true) : undefined;
+        const x = random([3, 6, width], 6, 1.2) as tf.Tensor3D;
+        const upstream = random([3, selected ? 1 : 6, width], 7);
+        const inputs = [x, ...blockTensors(block)];
+        const loss = (run: typeof composedResidualBlock) => (...values: tf.Tensor[]) => {
+          const [input, ...weights] = values;
+          return tf.sum(tf.mul(run(input as tf.Tensor3D, rebuild(weights), heads, selected ? undefined : mask, select), upstream));
+        };
+        const ours = tf.grads(loss(differentiableResidualBlock))(inputs);
+        const reference = tf.grads(loss(composedResidualBlock))(inputs);
+        ours.forEach((grad, i) => {
+          expect(grad.shape).toEqual(reference[i]!.shape);
+          const scale = tf.tidy(() => tf.max(tf.abs(reference[i]!)).dataSync()[0]!);
+          expect(scale).toBeGreaterThan(1e-3);
+          expect(maxAbsDiff(grad, reference[i]!)).toBeLessThan(3e-6 * Math.max(1, scale));
+        });
+        tf.dispose([x, upstream, ...ours, ...reference, ...(select ? [select.oneHot, select.mask!] : [])]);
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+
+    it("trainable variables (pretraining) get the same gradients through residualBlock as through autodiff", () => {
+      const variables = blockTensors(block).map((t) => tf.variable(t));
+      const trainableBlock = rebuild(variables);
+      const x = random([2, 6, width], 8) as tf.Tensor3D;
+      const run = (fused: boolean) =>
+        tf.variableGrads(() => tf.sum(tf.square((fused ? residualBlock(x, trainableBlock, heads, { mask }) : composedResidualBlock(x, trainableBlock, heads, mask)))) as tf.Scalar, variables);
+      const [ours, reference] = [run(true), run(false)];
+      expect(maxAbsDiff(ours.value, reference.value)).toBe(0);
+      for (const v of variables) {
+        const scale = tf.tidy(() => tf.max(tf.abs(reference.grads[v.name]!)).dataSync()[0]!);
+        expect(maxAbsDiff(ours.grads[v.name]!, reference.grads[v.name]!)).toBeLessThan(3e-6 * Math.max(1, scale));
+      }
+      tf.dispose([x, ours.value, reference.value, ...Object.values(ours.grads), ...Object.values(reference.grads), ...variables]);
+    });
+
     it("a selected row equals that row of the full block's output (causal: the row's own mask row)", () => {
       const x = random([3, 6, width], 5) as tf.Tensor3D;
       const rows = [5, 2, 0];
@@ -96,7 +142,7 @@ for (const backend of ["cpu", "wasm"] as const) {
       tf.dispose([x, grad]);
     });
 
-    it("weights not marked frozen, or trainable variables, take the composed block, so their gradients exist", () => {
+    it("weights not marked frozen get their gradients; a mix of trainable and constant weights takes the composed block", () => {
       const trainableBlock = { ...block, fc: { weightT: tf.variable(block.fc.weightT), bias: block.fc.bias } };
       expect(hasTrainableWeights(block)).toBe(false);
       expect(hasTrainableWeights(trainableBlock)).toBe(true);

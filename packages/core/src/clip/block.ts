@@ -22,27 +22,28 @@ export interface BlockOptions {
 }
 
 /**
- * The residual block every encoder runs. For frozen weights (a ClipModel's: every prompt method) that are not
- * trainable variables, the block is one custom-gradient op whose hand-written backward computes the input
- * gradient only, in about a third of the kernels tfjs's autodiff launches for the same maths (tfjs also clones
- * every saved input of every recorded op). The forward is the same composition, bit for bit. Other weights
- * (pretraining, a golden test differentiating every weight) take the composed block, which tfjs differentiates
- * fully. VLPROMPT_FUSED_BLOCK=0 turns the hand-written backward off (for comparison).
+ * The residual block every encoder runs, as one custom-gradient op with a hand-written backward (about a third of
+ * the kernels tfjs's autodiff launches for the same maths, and no clone of every recorded op's saved inputs):
+ * - frozen weights (a ClipModel's: every prompt method) that are not trainable variables: the input gradient only;
+ * - weights that are all trainable variables (pretraining), or plain tensors a caller differentiates (the golden
+ *   every-weight test): the input's and all twelve weights' gradients;
+ * - a mix of trainable and other weights: the composed block, which tfjs differentiates weight by weight.
+ * The forward is the composed block's, bit for bit. VLPROMPT_FUSED_BLOCK=0 always takes the composed block.
  */
 export function residualBlock(x: tf.Tensor3D, block: BlockWeights, heads: number, options: BlockOptions = {}): tf.Tensor3D {
   const { mask, select, frozen } = options;
-  if (!frozen || process.env.VLPROMPT_FUSED_BLOCK === "0" || hasTrainableWeights(block)) {
-    return composedResidualBlock(x, block, heads, mask, select);
-  }
-  return frozenResidualBlock(x, block, heads, mask, select);
+  const trainableCount = weightList(block).filter(trainable).length;
+  if (process.env.VLPROMPT_FUSED_BLOCK === "0") return composedResidualBlock(x, block, heads, mask, select);
+  if (frozen && trainableCount === 0) return frozenResidualBlock(x, block, heads, mask, select);
+  if (!frozen && (trainableCount === 0 || trainableCount === 12)) return differentiableResidualBlock(x, block, heads, mask, select);
+  return composedResidualBlock(x, block, heads, mask, select);
 }
 
 const trainable = (t: tf.Tensor) => t instanceof tf.Variable && t.trainable;
 
 /** True when one of the block's weights is a trainable variable (it then needs its own gradient). */
 export function hasTrainableWeights(block: BlockWeights): boolean {
-  const { ln1, qkv, out, ln2, fc, proj } = block;
-  return [ln1.gamma, ln1.beta, ln2.gamma, ln2.beta, ...[qkv, out, fc, proj].flatMap((l) => [l.weightT, l.bias])].some(trainable);
+  return weightList(block).some(trainable);
 }
 
 /**
@@ -64,7 +65,7 @@ export function rowSelection(rows: readonly number[], tokens: number, causal: bo
 
 /**
  * The tensors the backward reads, in save order. `tokens` are the input rows; `queries` the output rows (all
- * tokens, or one per sequence with a row selection).
+ * tokens, or one per sequence with a row selection). The last four only when the weights need gradients.
  */
 interface SavedBlock {
   readonly ln1Normalized: tf.Tensor3D; // [batch, tokens, width]
@@ -77,37 +78,81 @@ interface SavedBlock {
   readonly ln2Rstd: tf.Tensor3D; // [batch, queries, 1]
   readonly geluScaled: tf.Tensor2D; // [batch * queries, 4 * width]: 1.702 * fc output
   readonly geluGate: tf.Tensor2D; // [batch * queries, 4 * width]: sigmoid(1.702 * fc output)
+  readonly ln1Value?: tf.Tensor3D; // [batch, tokens, width]: ln_1(x), the qkv projection's input
+  readonly merged?: tf.Tensor2D; // [batch * queries, width]: the out projection's input
+  readonly ln2Value?: tf.Tensor3D; // [batch, queries, width]: the fc projection's input
+  readonly geluValue?: tf.Tensor2D; // [batch * queries, 4 * width]: the proj projection's input
 }
-const savedOrder = ["ln1Normalized", "ln1Rstd", "query", "keyT", "values", "probs", "ln2Normalized", "ln2Rstd", "geluScaled", "geluGate"] as const;
+const inputSaved = ["ln1Normalized", "ln1Rstd", "query", "keyT", "values", "probs", "ln2Normalized", "ln2Rstd", "geluScaled", "geluGate"] as const;
+const weightSaved = [...inputSaved, "ln1Value", "merged", "ln2Value", "geluValue"] as const;
+
+/** The block's forward (the composed block's ops, in its order) and what its backward needs. */
+function blockForward(input: tf.Tensor3D, block: BlockWeights, heads: number, mask?: tf.Tensor2D, select?: RowSelection) {
+  const [batch, , width] = input.shape;
+  const ln1 = layerNormParts(input, block.ln1.gamma, block.ln1.beta);
+  const attention = attentionParts(ln1.value as tf.Tensor3D, block, heads, select ? select.mask : mask, select?.oneHot);
+  const attended = tf.add(select ? tf.matMul(select.oneHot, input) : input, attention.output) as tf.Tensor3D;
+  const queries = attended.shape[1]; // rows computed: all, or one per sequence
+  const ln2 = layerNormParts(attended, block.ln2.gamma, block.ln2.beta);
+  const gelu = quickGeluParts(linear2d(tf.reshape(ln2.value, [batch * queries, width]), block.fc));
+  const saved: SavedBlock = {
+    ...attention,
+    ln1Normalized: ln1.normalized as tf.Tensor3D, ln1Rstd: ln1.rstd as tf.Tensor3D, ln1Value: ln1.value as tf.Tensor3D,
+    ln2Normalized: ln2.normalized as tf.Tensor3D, ln2Rstd: ln2.rstd as tf.Tensor3D, ln2Value: ln2.value as tf.Tensor3D,
+    geluScaled: gelu.scaled as tf.Tensor2D, geluGate: gelu.gate as tf.Tensor2D, geluValue: gelu.value as tf.Tensor2D,
+  };
+  const value = tf.add(attended, tf.reshape(linear2d(gelu.value as tf.Tensor2D, block.proj), [batch, queries, width]));
+  return { value: value as tf.Tensor3D, saved };
+}
+
+/** A block's weights in the order the differentiable op takes them (after x) and returns their gradients. */
+function weightList(block: BlockWeights): tf.Tensor[] {
+  const { ln1, qkv, out, ln2, fc, proj } = block;
+  return [ln1.gamma, ln1.beta, qkv.weightT, qkv.bias, out.weightT, out.bias, ln2.gamma, ln2.beta, fc.weightT, fc.bias, proj.weightT, proj.bias];
+}
+
+/** weightList's inverse. */
+function blockFromList([g1, b1, qkvW, qkvB, outW, outB, g2, b2, fcW, fcB, projW, projB]: tf.Tensor[]): BlockWeights {
+  const linear = (weightT: tf.Tensor, bias: tf.Tensor) => ({ weightT: weightT as tf.Tensor2D, bias: bias as tf.Tensor1D });
+  const norm = (gamma: tf.Tensor, beta: tf.Tensor) => ({ gamma: gamma as tf.Tensor1D, beta: beta as tf.Tensor1D });
+  return { ln1: norm(g1!, b1!), qkv: linear(qkvW!, qkvB!), out: linear(outW!, outB!), ln2: norm(g2!, b2!), fc: linear(fcW!, fcB!), proj: linear(projW!, projB!) };
+}
+
+/**
+ * One custom-gradient op over the block: input gradient only, or with `withWeights` the weights' too. Then the
+ * weights are op inputs and saved with the activations (they may be temporaries of the caller's gradient closure,
+ * like prepareWeights' transposes); frozen weights are a ClipModel's and outlive the backward pass.
+ */
+function blockOp(block: BlockWeights, heads: number, mask: tf.Tensor2D | undefined, select: RowSelection | undefined, withWeights: boolean) {
+  const names = withWeights ? weightSaved : inputSaved;
+  return tf.customGrad(((...args: tf.Tensor[]) => {
+    const save = args.pop() as unknown as tf.GradSaveFunc;
+    const { value, saved } = blockForward(args[0] as tf.Tensor3D, block, heads, mask, select);
+    save([...names.map((name) => saved[name]!), ...(withWeights ? args.slice(1) : []), ...(select ? [select.oneHot] : [])]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, tensors: tf.Tensor[]) => {
+        const restored = Object.fromEntries(names.map((name, i) => [name, tensors[i]])) as unknown as SavedBlock;
+        const weights = withWeights ? blockFromList(tensors.slice(names.length, names.length + 12)) : block;
+        const oneHot = tensors[names.length + (withWeights ? 12 : 0)] as tf.Tensor3D | undefined;
+        const { dx, chain } = blockBackward(dy as tf.Tensor3D, restored, weights, heads, oneHot);
+        return withWeights ? [dx, ...weightGrads(chain, restored)] : dx;
+      },
+    };
+  }) as any) as (...inputs: tf.Tensor[]) => tf.Tensor3D;
+}
 
 /**
  * x + attn(ln_1(x)), then + mlp(ln_2(x)) (only the selected rows with `select`), with an input-only
  * hand-written backward: the weights are constants.
  */
 export function frozenResidualBlock(x: tf.Tensor3D, block: BlockWeights, heads: number, mask?: tf.Tensor2D, select?: RowSelection): tf.Tensor3D {
-  const op = tf.customGrad(((input: tf.Tensor3D, save: tf.GradSaveFunc) => {
-    const [batch, , width] = input.shape;
-    const ln1 = layerNormParts(input, block.ln1.gamma, block.ln1.beta);
-    const attention = attentionParts(ln1.value as tf.Tensor3D, block, heads, select ? select.mask : mask, select?.oneHot);
-    const attended = tf.add(select ? tf.matMul(select.oneHot, input) : input, attention.output) as tf.Tensor3D;
-    const tokens = attended.shape[1]; // rows computed: all, or one per sequence
-    const ln2 = layerNormParts(attended, block.ln2.gamma, block.ln2.beta);
-    const gelu = quickGeluParts(linear2d(tf.reshape(ln2.value, [batch * tokens, width]), block.fc));
-    const saved: SavedBlock = {
-      ln1Normalized: ln1.normalized as tf.Tensor3D, ln1Rstd: ln1.rstd as tf.Tensor3D, ...attention,
-      ln2Normalized: ln2.normalized as tf.Tensor3D, ln2Rstd: ln2.rstd as tf.Tensor3D,
-      geluScaled: gelu.scaled as tf.Tensor2D, geluGate: gelu.gate as tf.Tensor2D,
-    };
-    save([...savedOrder.map((name) => saved[name]), ...(select ? [select.oneHot] : [])]);
-    return {
-      value: tf.add(attended, tf.reshape(linear2d(gelu.value as tf.Tensor2D, block.proj), [batch, tokens, width])),
-      gradFunc: (dy: tf.Tensor, tensors: tf.Tensor[]) => {
-        const restored = Object.fromEntries(savedOrder.map((name, i) => [name, tensors[i]])) as unknown as SavedBlock;
-        return blockInputGrad(dy as tf.Tensor3D, restored, block, heads, tensors[savedOrder.length] as tf.Tensor3D | undefined);
-      },
-    };
-  }) as any) as (input: tf.Tensor3D) => tf.Tensor3D;
-  return op(x);
+  return blockOp(block, heads, mask, select, false)(x);
+}
+
+/** The same block with a hand-written backward for the input and all twelve weights (pretraining). */
+export function differentiableResidualBlock(x: tf.Tensor3D, block: BlockWeights, heads: number, mask?: tf.Tensor2D, select?: RowSelection): tf.Tensor3D {
+  return blockOp(block, heads, mask, select, true)(x, ...weightList(block));
 }
 
 /** a . b with optional transposes, in the form that is fast on this backend. */
@@ -117,25 +162,53 @@ function product(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: bo
   return tf.matMul((transposeA ? swap(a) : a) as tf.Tensor3D, (transposeB ? swap(b) : b) as tf.Tensor3D);
 }
 
+/** Upstream gradients at each projection's output, which the weight gradients need. Rows flattened. */
+interface BackwardChain {
+  readonly dyRows: tf.Tensor2D; // [batch * queries, width]: at proj's output
+  readonly dFc: tf.Tensor2D; // [batch * queries, 4 * width]: at fc's output
+  readonly dLn2: tf.Tensor2D; // [batch * queries, width]: at ln_2's output
+  readonly dAttended: tf.Tensor2D; // [batch * queries, width]: at the out projection's output
+  readonly dQkv: tf.Tensor2D; // [batch * tokens, 3 * width]: at the qkv projection's output
+  readonly dLn1: tf.Tensor2D; // [batch * tokens, width]: at ln_1's output
+}
+
 /** d(block)/dx [batch, tokens, width] for the upstream gradient dy [batch, queries, width]. */
-function blockInputGrad(dy: tf.Tensor3D, saved: SavedBlock, block: BlockWeights, heads: number, oneHot?: tf.Tensor3D): tf.Tensor3D {
+function blockBackward(dy: tf.Tensor3D, saved: SavedBlock, block: BlockWeights, heads: number, oneHot?: tf.Tensor3D) {
   const [batch, queries, width] = dy.shape;
   const tokens = saved.ln1Normalized.shape[1];
-  const flat = (t: tf.Tensor, columns: number) => tf.reshape(t, [-1, columns]) as tf.Tensor2D;
-  const dyRows = flat(dy, width); // [batch * queries, width]
+  const dyRows = flat(dy, width);
   // MLP branch: out = attended + gelu(ln_2(attended) . fc) . proj
   const dGelu = product(dyRows, block.proj.weightT, false, true); // [batch * queries, 4 * width]
-  const dFc = quickGeluInputGrad(dGelu, saved.geluScaled, saved.geluGate);
-  const dLn2 = product(dFc, block.fc.weightT, false, true); // [batch * queries, width]
+  const dFc = quickGeluInputGrad(dGelu, saved.geluScaled, saved.geluGate) as tf.Tensor2D;
+  const dLn2 = product(dFc, block.fc.weightT, false, true) as tf.Tensor2D; // [batch * queries, width]
   const ln2Grad = layerNormInputGrad(dLn2, flat(saved.ln2Normalized, width), flat(saved.ln2Rstd, 1), block.ln2.gamma);
   const dAttended = tf.add(dyRows, ln2Grad) as tf.Tensor2D;
   // Attention branch: attended = x (its selected rows) + attn(ln_1(x))
   const shape = { batch, tokens, queries, heads, headDim: width / heads };
   const dQkv = attentionInputGrad(product(dAttended, block.out.weightT, false, true), saved, shape, oneHot);
-  const dLn1 = product(dQkv, block.qkv.weightT, false, true); // [batch * tokens, width]
+  const dLn1 = product(dQkv, block.qkv.weightT, false, true) as tf.Tensor2D; // [batch * tokens, width]
   const ln1Grad = tf.reshape(layerNormInputGrad(dLn1, flat(saved.ln1Normalized, width), flat(saved.ln1Rstd, 1), block.ln1.gamma), [batch, tokens, width]);
   const residual = tf.reshape(dAttended, [batch, queries, width]);
-  return tf.add(ln1Grad, oneHot ? product(oneHot, residual, true, false) : residual) as tf.Tensor3D;
+  const dx = tf.add(ln1Grad, oneHot ? product(oneHot, residual, true, false) : residual) as tf.Tensor3D;
+  return { dx, chain: { dyRows, dFc, dLn2, dAttended, dQkv, dLn1 } as BackwardChain };
+}
+
+const flat = (t: tf.Tensor, columns: number) => tf.reshape(t, [-1, columns]) as tf.Tensor2D;
+
+/** Gradients of the twelve weights, in weightList's order: weightT = input^T . dOut, bias = column sums. */
+function weightGrads(chain: BackwardChain, saved: SavedBlock): tf.Tensor[] {
+  const { dyRows, dFc, dLn2, dAttended, dQkv, dLn1 } = chain;
+  const width = dyRows.shape[1];
+  const linearGrads = (input: tf.Tensor, dOut: tf.Tensor) => [product(flat(input, input.shape[input.rank - 1]!), dOut, true, false), tf.sum(dOut, 0)];
+  const normGrads = (dOut: tf.Tensor, normalized: tf.Tensor) => [tf.sum(tf.mul(dOut, flat(normalized, width)), 0), tf.sum(dOut, 0)];
+  return [
+    ...normGrads(dLn1, saved.ln1Normalized),
+    ...linearGrads(saved.ln1Value!, dQkv),
+    ...linearGrads(saved.merged!, dAttended),
+    ...normGrads(dLn2, saved.ln2Normalized),
+    ...linearGrads(saved.ln2Value!, dFc),
+    ...linearGrads(saved.geluValue!, dyRows),
+  ];
 }
 
 interface AttentionShape {

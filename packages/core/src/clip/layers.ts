@@ -83,6 +83,7 @@ export function causalMask(tokens: number): tf.Tensor2D {
 /** What attention's backward needs: q (scaled) and v as [b, h, t, d], k as [b, h, d, t], softmax [b, h, t, t]. */
 export interface AttentionParts {
   readonly output: tf.Tensor3D; // [batch, queries, width], after the out projection
+  readonly merged: tf.Tensor2D; // [batch * queries, width], the heads merged, before the out projection
   readonly query: tf.Tensor4D;
   readonly keyT: tf.Tensor4D;
   readonly values: tf.Tensor4D;
@@ -119,7 +120,7 @@ export function attentionParts(x: tf.Tensor3D, block: BlockWeights, heads: numbe
   const probs = tf.softmax(scores, -1) as tf.Tensor4D;
   const attended = tf.matMul(probs, values); // [b, h, q, d]
   const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch * queries, width]) as tf.Tensor2D;
-  return { output: tf.reshape(linear2d(merged, block.out), [batch, queries, width]), query, keyT, values, probs };
+  return { output: tf.reshape(linear2d(merged, block.out), [batch, queries, width]), merged, query, keyT, values, probs };
 }
 
 /**

@@ -142,7 +142,7 @@ for (const backend of ["cpu", "wasm"] as const) {
       tf.dispose([x, grad]);
     });
 
-    it("weights not marked frozen get their gradients; a mix of trainable and constant weights takes the composed block", () => {
+    it("weights not marked frozen get their gradients, and so do trainable variables among frozen weights", () => {
       const trainableBlock = { ...block, fc: { weightT: tf.variable(block.fc.weightT), bias: block.fc.bias } };
       expect(hasTrainableWeights(block)).toBe(false);
       expect(hasTrainableWeights(trainableBlock)).toBe(true);

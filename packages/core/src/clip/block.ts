@@ -24,18 +24,18 @@ export interface BlockOptions {
 /**
  * The residual block every encoder runs, as one custom-gradient op with a hand-written backward (about a third of
  * the kernels tfjs's autodiff launches for the same maths, and no clone of every recorded op's saved inputs):
- * - frozen weights (a ClipModel's: every prompt method) that are not trainable variables: the input gradient only;
- * - weights that are all trainable variables (pretraining), or plain tensors a caller differentiates (the golden
- *   every-weight test): the input's and all twelve weights' gradients;
- * - a mix of trainable and other weights: the composed block, which tfjs differentiates weight by weight.
- * The forward is the composed block's, bit for bit. VLPROMPT_FUSED_BLOCK=0 always takes the composed block.
+ * - frozen weights (a ClipModel's: every prompt method): the input gradient only;
+ * - other weights (pretraining's, derived from trainable variables, or tensors a caller differentiates, as the
+ *   golden every-weight test does): the input's and all twelve weights' gradients.
+ * Frozen weights some of which a user replaced by trainable variables take the composed block, which tfjs
+ * differentiates weight by weight. The forward is the composed block's, bit for bit. VLPROMPT_FUSED_BLOCK=0
+ * always takes the composed block.
  */
 export function residualBlock(x: tf.Tensor3D, block: BlockWeights, heads: number, options: BlockOptions = {}): tf.Tensor3D {
   const { mask, select, frozen } = options;
-  const trainableCount = weightList(block).filter(trainable).length;
   if (process.env.VLPROMPT_FUSED_BLOCK === "0") return composedResidualBlock(x, block, heads, mask, select);
-  if (frozen && trainableCount === 0) return frozenResidualBlock(x, block, heads, mask, select);
-  if (!frozen && (trainableCount === 0 || trainableCount === 12)) return differentiableResidualBlock(x, block, heads, mask, select);
+  if (!frozen) return differentiableResidualBlock(x, block, heads, mask, select);
+  if (!hasTrainableWeights(block)) return frozenResidualBlock(x, block, heads, mask, select);
   return composedResidualBlock(x, block, heads, mask, select);
 }
 

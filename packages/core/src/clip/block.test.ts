@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend/select.js";
 import { Rng } from "../tensor/rng.js";
-import { differentiableResidualBlock, frozenResidualBlock, hasTrainableWeights, residualBlock, rowSelection } from "./block.js";
+import { blockFromList as rebuild, differentiableResidualBlock, frozenResidualBlock, hasTrainableWeights, residualBlock, rowSelection, weightList as blockTensors } from "./block.js";
 import { causalMask, composedResidualBlock, type RowSelection } from "./layers.js";
 import type { BlockWeights } from "./weights.js";
 
@@ -20,16 +20,6 @@ function randomBlock(seed: number): BlockWeights {
   });
   const norm = (s: number) => ({ gamma: random([width], s, 0.2, 1) as tf.Tensor1D, beta: random([width], s + 1, 0.1) as tf.Tensor1D });
   return { ln1: norm(seed), qkv: linear(width, 3 * width, seed + 2), out: linear(width, width, seed + 4), ln2: norm(seed + 6), fc: linear(width, 4 * width, seed + 8), proj: linear(4 * width, width, seed + 10) };
-}
-
-/** The block's twelve weights, in the order `rebuild` takes them. */
-const blockTensors = (block: BlockWeights) =>
-  [block.ln1, block.qkv, block.out, block.ln2, block.fc, block.proj].flatMap((part) => Object.values(part) as tf.Tensor[]);
-
-function rebuild([g1, b1, qkvW, qkvB, outW, outB, g2, b2, fcW, fcB, projW, projB]: tf.Tensor[]): BlockWeights {
-  const linear = (weightT: tf.Tensor, bias: tf.Tensor) => ({ weightT: weightT as tf.Tensor2D, bias: bias as tf.Tensor1D });
-  const norm = (gamma: tf.Tensor, beta: tf.Tensor) => ({ gamma: gamma as tf.Tensor1D, beta: beta as tf.Tensor1D });
-  return { ln1: norm(g1!, b1!), qkv: linear(qkvW!, qkvB!), out: linear(outW!, outB!), ln2: norm(g2!, b2!), fc: linear(fcW!, fcB!), proj: linear(projW!, projB!) };
 }
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {

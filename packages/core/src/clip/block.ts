@@ -105,14 +105,14 @@ function blockForward(input: tf.Tensor3D, block: BlockWeights, heads: number, ma
   return { value: value as tf.Tensor3D, saved };
 }
 
-/** A block's weights in the order the differentiable op takes them (after x) and returns their gradients. */
-function weightList(block: BlockWeights): tf.Tensor[] {
+/** A block's twelve weights in the order the differentiable op takes them (after x) and returns their gradients. */
+export function weightList(block: BlockWeights): tf.Tensor[] {
   const { ln1, qkv, out, ln2, fc, proj } = block;
   return [ln1.gamma, ln1.beta, qkv.weightT, qkv.bias, out.weightT, out.bias, ln2.gamma, ln2.beta, fc.weightT, fc.bias, proj.weightT, proj.bias];
 }
 
 /** weightList's inverse. */
-function blockFromList([g1, b1, qkvW, qkvB, outW, outB, g2, b2, fcW, fcB, projW, projB]: tf.Tensor[]): BlockWeights {
+export function blockFromList([g1, b1, qkvW, qkvB, outW, outB, g2, b2, fcW, fcB, projW, projB]: tf.Tensor[]): BlockWeights {
   const linear = (weightT: tf.Tensor, bias: tf.Tensor) => ({ weightT: weightT as tf.Tensor2D, bias: bias as tf.Tensor1D });
   const norm = (gamma: tf.Tensor, beta: tf.Tensor) => ({ gamma: gamma as tf.Tensor1D, beta: beta as tf.Tensor1D });
   return { ln1: norm(g1!, b1!), qkv: linear(qkvW!, qkvB!), out: linear(outW!, outB!), ln2: norm(g2!, b2!), fc: linear(fcW!, fcB!), proj: linear(projW!, projB!) };

@@ -2,7 +2,7 @@
  * `vlprompt run <manifest>`: validates, expands the grid, runs what is not finished yet (or everything with
  * --force), shows progress, writes the reports and prints the comparison table.
  */
-import { experimentErrors, metaTrainManifest, resultTables, runManifest, writeReports, type RunSummary } from "@vlprompt/core";
+import { experimentErrors, metaTrainManifest, pendingWork, resultTables, runManifest, writeReports, type RunSummary } from "@vlprompt/core";
 import { ExitCode } from "../output.js";
 import { RunProgressView } from "../progress.js";
 import { renderTables } from "../tables.js";
@@ -33,9 +33,11 @@ function summaryJson(summary: RunSummary) {
 
 /** `run --dry-run`: what a run would do now, one line per meta-training job and run; nothing runs. */
 async function dryRunCommand(context: CommandContext, loaded: Awaited<ReturnType<typeof loadManifestFor>>, options: RunOptions): Promise<number> {
-  const summary = await runManifest(loaded.resolved, { executeRun: async () => Promise.reject(new Error("dry run")), force: options.force ?? false, dryRun: true });
+  const summary = await pendingWork(loaded.resolved, { force: options.force ?? false });
+  if (summary.corruptLines.length > 0) context.output.warn(`ignored unreadable lines ${summary.corruptLines.join(", ")} of results.jsonl`);
+  const planned = summary.plan.runs.length;
   const lines = [
-    `${summary.planned} runs planned, ${summary.skipped} already finished, ${summary.toRun.length} to run, ${summary.metaToRun.length} meta-training job(s) first (dry run: nothing was run)`,
+    `${planned} runs planned, ${summary.skipped} already finished, ${summary.toRun.length} to run, ${summary.metaToRun.length} meta-training job(s) first (dry run: nothing was run)`,
     ...summary.metaToRun.map((job) => `  meta-train ${job.method} (used by ${job.usedBy.join(", ")})`),
     ...summary.toRun.map((spec) => `  ${spec.entryId} ${spec.dataset} ${spec.shots}-shot seed ${spec.seed}`),
   ];
@@ -46,7 +48,7 @@ async function dryRunCommand(context: CommandContext, loaded: Awaited<ReturnType
     dryRun: true,
     exitCode: ExitCode.ok,
     outDir: summary.outDir,
-    planned: summary.planned,
+    planned,
     skipped: summary.skipped,
     metaToRun: summary.metaToRun.map((job) => ({ id: job.id, method: job.method, usedBy: job.usedBy })),
     toRun: summary.toRun.map((spec) => ({ id: spec.id, entry: spec.entryId, dataset: spec.dataset, shots: spec.shots, seed: spec.seed })),

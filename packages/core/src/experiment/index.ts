@@ -45,12 +45,14 @@ export { canonicalJson, stableId } from "./hash.js";
 export { ResultsStore, readResults, writeFileAtomic, RESULTS_FILE, type MetaRecord } from "./store.js";
 export {
   runManifest,
+  pendingWork,
   metaTrainManifest,
   checkRunResult,
   EXPERIMENT_FILE,
   type RunEvent,
   type RunManifestOptions,
   type RunSummary,
+  type PendingWork,
   type MetaTrainSummary,
 } from "./runner.js";
 export { manifestFieldsMarkdown, manifestSchemaText, FIELDS_START, FIELDS_END } from "./schema-docs.js";

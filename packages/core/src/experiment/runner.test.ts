@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { isVlpromptError } from "../errors.js";
 import { planManifest } from "./plan.js";
 import { resolveManifest } from "./resolve.js";
-import { runManifest, type RunEvent } from "./runner.js";
+import { pendingWork, runManifest, type RunEvent } from "./runner.js";
 import type { Manifest } from "./schema.js";
 import { readResults } from "./store.js";
 import { fakeResult, recordingExecutor, testCatalog, testManifest } from "./test-fixtures.js";
@@ -38,29 +38,28 @@ describe("runManifest", () => {
     expect(readResults(dir).records).toHaveLength(16);
   });
 
-  it("with dryRun lists the unfinished runs and meta jobs, runs nothing and writes nothing, even beside a running grid", async () => {
+  it("pendingWork (the dry run) lists the unfinished runs and meta jobs and writes nothing, even beside a running grid", async () => {
     const dir = join(freshDir(), "not-yet");
     const manifest = testManifest({ methods: [{ method: "coop" }, { id: "g", method: "coop", gram: true }] });
     const resolved = resolveIn(manifest, dir);
-    const never = recordingExecutor();
-    const fresh = await runManifest(resolved, { executeRun: never.executeRun, dryRun: true });
-    expect(never.ran).toEqual([]);
+    const fresh = await pendingWork(resolved);
     expect(existsSync(dir)).toBe(false);
-    expect(fresh).toMatchObject({ planned: 16, skipped: 0, completed: 0 });
+    expect(fresh.plan.runs).toHaveLength(16);
+    expect(fresh.skipped).toBe(0);
     expect(fresh.toRun).toHaveLength(16);
     expect(fresh.metaToRun.map((job) => job.usedBy)).toEqual([["g"]]);
     const bare = resolveIn(testManifest(), dir);
-    let dryDuringRun: Awaited<ReturnType<typeof runManifest>> | undefined;
+    let dryDuringRun: Awaited<ReturnType<typeof pendingWork>> | undefined;
     const runs = recordingExecutor();
     await runManifest(bare, {
       executeRun: async (spec, ctx) => {
-        if (runs.ran.length === 4 && !dryDuringRun) dryDuringRun = await runManifest(bare, { executeRun: never.executeRun, dryRun: true });
+        if (runs.ran.length === 4 && !dryDuringRun) dryDuringRun = await pendingWork(bare);
         return runs.executeRun(spec, ctx);
       },
     });
-    expect(dryDuringRun).toMatchObject({ planned: 16, skipped: 4 }); // read while the grid held the store's lock
+    expect(dryDuringRun).toMatchObject({ skipped: 4 }); // read while the grid held the store's lock
     expect(dryDuringRun!.toRun).toHaveLength(12);
-    expect(never.ran).toEqual([]);
+    expect((await pendingWork(bare, { force: true })).toRun).toHaveLength(16);
   });
 
   it("records a failing run, goes on with the grid, and retries only the failure next time", async () => {

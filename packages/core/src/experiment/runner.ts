@@ -44,8 +44,6 @@ export interface RunManifestOptions {
   readonly force?: boolean;
   /** Stop at the first failed run instead of going on with the rest of the grid. */
   readonly failFast?: boolean;
-  /** Plan only: report what would run (`toRun`, `metaToRun`) and execute nothing, writing nothing. */
-  readonly dryRun?: boolean;
   readonly onEvent?: (event: RunEvent) => void;
   readonly signal?: AbortSignal;
 }
@@ -188,27 +186,59 @@ function experimentSnapshot(manifest: ResolvedManifest): string {
   return JSON.stringify({ v: 1, savedAt: new Date().toISOString(), manifest }, null, 2) + "\n";
 }
 
+/** What `runManifest` would do now: the grid, and its unfinished runs and meta-training jobs. */
+export interface PendingWork {
+  readonly outDir: string;
+  readonly plan: Plan;
+  /** The runs and meta-training jobs to do (all of them unfinished, or every one with `force`). */
+  readonly toRun: readonly RunSpec[];
+  readonly metaToRun: readonly MetaJobSpec[];
+  /** Finished runs that would be skipped. */
+  readonly skipped: number;
+  /** Lines of results.jsonl that could not be read (ignored). */
+  readonly corruptLines: readonly number[];
+}
+
+function pendingIn(plan: Plan, store: ResultsStore, force: boolean): Pick<PendingWork, "toRun" | "metaToRun" | "skipped"> {
+  const toRun = plan.runs.filter((spec) => force || !store.isFinished(spec.id));
+  const neededJobs = new Set(toRun.flatMap((spec) => (spec.gram?.metaJobId ? [spec.gram.metaJobId] : [])));
+  const metaToRun = plan.metaJobs.filter((job) => neededJobs.has(job.id) && (force || !store.metaCheckpoint(job.id)));
+  return { toRun, metaToRun, skipped: plan.runs.length - toRun.length };
+}
+
+/**
+ * The dry run: what a `runManifest` call would run now, read without the results store's lock (so it works beside
+ * a running grid); runs nothing and writes nothing.
+ */
+export async function pendingWork(manifest: ResolvedManifest, options: Pick<RunManifestOptions, "outDir" | "force"> = {}): Promise<PendingWork> {
+  const resolved = options.outDir ? { ...manifest, outDir: options.outDir } : manifest;
+  const plan = planManifest(resolved);
+  const store = await ResultsStore.peek(resolved.outDir);
+  try {
+    return { outDir: resolved.outDir, plan, ...pendingIn(plan, store, options.force ?? false), corruptLines: store.corruptLines };
+  } finally {
+    await store.close();
+  }
+}
+
 export async function runManifest(manifest: ResolvedManifest, options: RunManifestOptions): Promise<RunSummary> {
   const resolved = options.outDir ? { ...manifest, outDir: options.outDir } : manifest;
   const plan = planManifest(resolved);
-  const store = options.dryRun ? await ResultsStore.peek(resolved.outDir) : await ResultsStore.open(resolved.outDir);
+  const store = await ResultsStore.open(resolved.outDir);
   try {
     if (store.corruptLines.length > 0) {
       options.onEvent?.({ type: "warning", message: `ignored unreadable lines ${store.corruptLines.join(", ")} of results.jsonl` });
     }
-    const toRun = plan.runs.filter((spec) => options.force || !store.isFinished(spec.id));
-    const neededJobs = new Set(toRun.flatMap((spec) => (spec.gram?.metaJobId ? [spec.gram.metaJobId] : [])));
-    const metaToRun = plan.metaJobs.filter((job) => neededJobs.has(job.id) && (options.force || !store.metaCheckpoint(job.id)));
+    const { toRun, metaToRun, skipped } = pendingIn(plan, store, options.force ?? false);
     const grid = new GridRun(store, options, options.signal ?? new AbortController().signal);
-    if (!options.dryRun && metaToRun.length > 0 && !options.executeMetaTraining) {
+    if (metaToRun.length > 0 && !options.executeMetaTraining) {
       throw experimentErrors.make(
         "VLP_RUN_META_NOT_WIRED",
         `${metaToRun.length} meta-training job(s) needed by entries ${[...new Set(metaToRun.flatMap((job) => job.usedBy))].join(", ")}`,
       );
     }
-    if (!options.dryRun) await writeFileAtomic(join(resolved.outDir, EXPERIMENT_FILE), experimentSnapshot(resolved));
-    options.onEvent?.({ type: "plan", plan, toRun, skipped: plan.runs.length - toRun.length, metaToRun: metaToRun.length });
-    if (options.dryRun) return grid.summary(plan, { toRun, metaToRun });
+    await writeFileAtomic(join(resolved.outDir, EXPERIMENT_FILE), experimentSnapshot(resolved));
+    options.onEvent?.({ type: "plan", plan, toRun, skipped, metaToRun: metaToRun.length });
     await grid.metaJobs(metaToRun);
     for (const [index, spec] of toRun.entries()) {
       if (!(await grid.run(spec, index, toRun.length))) break;

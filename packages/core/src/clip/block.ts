@@ -22,8 +22,9 @@ export interface BlockOptions {
 }
 
 /**
- * The residual block every encoder runs, as one custom-gradient op with a hand-written backward (about a third of
- * the kernels tfjs's autodiff launches for the same maths, and no clone of every recorded op's saved inputs):
+ * The residual block every encoder runs, as one custom-gradient op with a hand-written backward (fewer kernels
+ * than tfjs's autodiff of the same maths, and no clone of every recorded op's saved inputs: the 10-class cached
+ * CoOp step on the default backbone's shape went from 927 to 691 kernel calls):
  * - frozen weights (a ClipModel's: every prompt method): the input gradient only;
  * - other weights (pretraining's, derived from trainable variables, or tensors a caller differentiates, as the
  *   golden every-weight test does): the input's and all twelve weights' gradients.

@@ -36,7 +36,8 @@ export function encodeImage(
     // of the gradient applies per image, before the batch sum.
     if (prompts?.tokens) x = tf.concat([x, maybeHalf(expandPrompt(prompts.tokens, batch), options) as tf.Tensor3D], 1);
     x = layerNorm(x, vision.lnPre) as tf.Tensor3D;
-    // Only the class token's output is read: the last block computes that row alone (exact, a quarter of its cost).
+    // Only the class token's output is read: the last block computes that row alone (exact; it skips about three
+    // quarters of that block's products).
     const classRow = rowSelection(new Array<number>(batch).fill(0), x.shape[1], false);
     const last = vision.blocks.length - 1;
     vision.blocks.forEach((block, i) => {

@@ -2,8 +2,19 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend/select.js";
 import { Rng } from "../tensor/rng.js";
-import { blockFromList as rebuild, differentiableResidualBlock, frozenResidualBlock, hasTrainableWeights, residualBlock, rowSelection, weightList as blockTensors } from "./block.js";
-import { causalMask, composedResidualBlock, type RowSelection } from "./layers.js";
+import {
+  blockFromList as rebuild,
+  composedResidualBlock,
+  differentiableResidualBlock,
+  frozenResidualBlock,
+  hasTrainableWeights,
+  residualBlock,
+  rowSelection,
+  weightList as blockTensors,
+  type BlockOptions,
+} from "./block.js";
+import { causalMask } from "./layers.js";
+import { rowPacking } from "./packing.js";
 import type { BlockWeights } from "./weights.js";
 
 const [width, heads] = [16, 4];
@@ -26,110 +37,126 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 }
 
+const EOTS = [5, 2, 4]; // last valid row of each of the 3 test sequences (6 tokens each)
+
+/** The option sets every test below runs with: vision and text blocks, last blocks, packed text blocks. */
+function configurations(mask: tf.Tensor2D): Record<string, BlockOptions> {
+  const textLast = rowSelection(EOTS, 6, true);
+  const packing = rowPacking(EOTS, 6)!;
+  return {
+    "vision (no mask)": {},
+    "text (causal)": { mask },
+    "vision, last block (class row)": { select: rowSelection([0, 0, 0], 6, false) },
+    "text, last block (EOT rows)": { select: textLast },
+    "text, packed rows": { mask, packing },
+    "text, packed rows, last block": { select: textLast, packing },
+  };
+}
+
+const optionTensors = (options: BlockOptions) =>
+  ([options.select?.oneHot, options.select?.mask, options.packing?.packed, options.packing?.padded] as (tf.Tensor | undefined)[]).filter((t): t is tf.Tensor => t !== undefined);
+
 for (const backend of ["cpu", "wasm"] as const) {
-  describe(`the frozen residual block's hand-written backward on ${backend}`, () => {
+  describe(`the residual block's hand-written backward on ${backend}`, () => {
     let block: BlockWeights;
     let mask: tf.Tensor2D;
+    let configs: Record<string, BlockOptions>;
     beforeAll(async () => {
       await initBackend({ backend, log: () => {} });
       block = randomBlock(10);
       mask = causalMask(6);
+      configs = configurations(mask);
     });
-    afterAll(() => tf.dispose([...blockTensors(block), mask]));
+    afterAll(() => tf.dispose([...blockTensors(block), mask, ...new Set(Object.values(configs).flatMap(optionTensors))]));
 
-    for (const masked of [false, true]) {
-      it(`${masked ? "causal (text)" : "unmasked (vision)"}: same forward bit for bit, same input gradient as autodiff`, () => {
-        expectSameAsAutodiff(masked ? mask : undefined, undefined);
-      });
-      it(`${masked ? "causal" : "unmasked"}, one selected row per sequence: same forward and input gradient as autodiff`, () => {
-        const select = rowSelection(masked ? [5, 2, 4] : [0, 0, 0], 6, masked);
-        expectSameAsAutodiff(undefined, select);
-        tf.dispose([select.oneHot, ...(select.mask ? [select.mask] : [])]);
-      });
-    }
-
-    /** The hand-written backward against tfjs's autodiff of the composed block, for a random upstream gradient. */
-    function expectSameAsAutodiff(m: tf.Tensor2D | undefined, select: RowSelection | undefined): void {
-      const before = tf.memory().numTensors;
-      const x = random([3, 6, width], 1, 1.5, 0.2) as tf.Tensor3D;
-      const weight = random([3, select ? 1 : 6, width], 2);
-      const loss = (run: typeof composedResidualBlock) => (input: tf.Tensor) => tf.sum(tf.mul(run(input as tf.Tensor3D, block, heads, m, select), weight));
-      const ours = tf.grad(loss(frozenResidualBlock))(x);
-      const reference = tf.grad(loss(composedResidualBlock))(x);
-      const forward = tf.tidy(() => maxAbsDiff(frozenResidualBlock(x, block, heads, m, select), composedResidualBlock(x, block, heads, m, select)));
-      expect(forward).toBe(0);
-      expect(ours.shape).toEqual([3, 6, width]);
-      const scale = tf.tidy(() => tf.max(tf.abs(reference)).dataSync()[0]!);
-      expect(scale).toBeGreaterThan(0.1); // a real gradient
-      expect(maxAbsDiff(ours, reference)).toBeLessThan(2e-6 * Math.max(1, scale));
-      tf.dispose([x, weight, ours, reference]);
-      expect(tf.memory().numTensors).toBe(before);
-    }
-
-    for (const selected of [false, true]) {
-      it(`with weight gradients${selected ? ", one selected row per sequence" : ""}: the input's and all 12 weights' gradients equal autodiff's`, () => {
+    for (const name of Object.keys(configurations(tf.zeros([6, 6])))) {
+      it(`${name}: same forward bit for bit, same input gradient as autodiff (frozen weights)`, () => {
+        const options = configs[name]!;
         const before = tf.memory().numTensors;
-        const select = selected ? rowSelection([5, 2, 4], 6, true) : undefined;
+        const x = random([3, 6, width], 1, 1.5, 0.2) as tf.Tensor3D;
+        const upstream = random([3, options.select ? 1 : 6, width], 2);
+        const loss = (run: typeof composedResidualBlock) => (input: tf.Tensor) => tf.sum(tf.mul(run(input as tf.Tensor3D, block, heads, options), upstream));
+        const ours = tf.grad(loss(frozenResidualBlock))(x);
+        const reference = tf.grad(loss(composedResidualBlock))(x);
+        const forward = tf.tidy(() => maxAbsDiff(frozenResidualBlock(x, block, heads, options), composedResidualBlock(x, block, heads, options)));
+        expect(forward).toBe(0);
+        expect(ours.shape).toEqual([3, 6, width]);
+        expectClose(ours, reference, 2e-6);
+        tf.dispose([x, upstream, ours, reference]);
+        expect(tf.memory().numTensors).toBe(before);
+      });
+
+      it(`${name}: the input's and all 12 weights' gradients equal autodiff's (weights differentiated)`, () => {
+        const options = configs[name]!;
+        const before = tf.memory().numTensors;
         const x = random([3, 6, width], 6, 1.2) as tf.Tensor3D;
-        const upstream = random([3, selected ? 1 : 6, width], 7);
-        const inputs = [x, ...blockTensors(block)];
+        const upstream = random([3, options.select ? 1 : 6, width], 7);
         const loss = (run: typeof composedResidualBlock) => (...values: tf.Tensor[]) => {
           const [input, ...weights] = values;
-          return tf.sum(tf.mul(run(input as tf.Tensor3D, rebuild(weights), heads, selected ? undefined : mask, select), upstream));
+          return tf.sum(tf.mul(run(input as tf.Tensor3D, rebuild(weights), heads, options), upstream));
         };
+        const inputs = [x, ...blockTensors(block)];
         const ours = tf.grads(loss(differentiableResidualBlock))(inputs);
         const reference = tf.grads(loss(composedResidualBlock))(inputs);
-        ours.forEach((grad, i) => {
-          expect(grad.shape).toEqual(reference[i]!.shape);
-          const scale = tf.tidy(() => tf.max(tf.abs(reference[i]!)).dataSync()[0]!);
-          expect(scale).toBeGreaterThan(1e-3);
-          expect(maxAbsDiff(grad, reference[i]!)).toBeLessThan(3e-6 * Math.max(1, scale));
-        });
-        tf.dispose([x, upstream, ...ours, ...reference, ...(select ? [select.oneHot, select.mask!] : [])]);
+        ours.forEach((grad, i) => expectClose(grad, reference[i]!, 3e-6));
+        tf.dispose([x, upstream, ...ours, ...reference]);
         expect(tf.memory().numTensors).toBe(before);
       });
     }
+
+    /** Same shape, a real gradient (not all zeros) and equal to `reference` to `tolerance` relative to its scale. */
+    function expectClose(actual: tf.Tensor, reference: tf.Tensor, tolerance: number): void {
+      expect(actual.shape).toEqual(reference.shape);
+      const scale = tf.tidy(() => tf.max(tf.abs(reference)).dataSync()[0]!);
+      expect(scale).toBeGreaterThan(1e-3);
+      expect(maxAbsDiff(actual, reference)).toBeLessThan(tolerance * Math.max(1, scale));
+    }
+
+    it("packed rows give the unpacked block's valid rows and the same gradient for upstream gradients on valid rows", () => tf.tidy(() => {
+      const x = random([3, 6, width], 9) as tf.Tensor3D;
+      const validRows = EOTS.flatMap((eot) => Array.from({ length: 6 }, (_, j) => Array<number>(width).fill(j <= eot ? 1 : 0)).flat());
+      const valid = tf.tensor3d(validRows, [3, 6, width]);
+      const upstream = tf.mul(random([3, 6, width], 10), valid);
+      const { packing } = configs["text, packed rows"]!;
+      const loss = (options: BlockOptions) => (input: tf.Tensor) => tf.sum(tf.mul(frozenResidualBlock(input as tf.Tensor3D, block, heads, options), upstream));
+      const [packed, unpacked] = [frozenResidualBlock(x, block, heads, { mask, packing }), frozenResidualBlock(x, block, heads, { mask })];
+      expect(maxAbsDiff(tf.mul(packed, valid), tf.mul(unpacked, valid))).toBeLessThan(1e-5);
+      expect(maxAbsDiff(tf.mul(packed, tf.sub(1, valid)), tf.zerosLike(packed))).toBe(0); // padding rows are zeros
+      expectClose(tf.grad(loss({ mask, packing }))(x), tf.grad(loss({ mask }))(x), 2e-6);
+    }));
+
+    it("a selected row equals that row of the full block's output (causal: the row's own mask row)", () => {
+      const x = random([3, 6, width], 5) as tf.Tensor3D;
+      const full = composedResidualBlock(x, block, heads, { mask });
+      const picked = frozenResidualBlock(x, block, heads, configs["text, last block (EOT rows)"]!);
+      expect(picked.shape).toEqual([3, 1, width]);
+      EOTS.forEach((row, s) => {
+        expect(maxAbsDiff(tf.slice(picked, [s, 0, 0], [1, 1, width]), tf.slice(full, [s, row, 0], [1, 1, width]))).toBeLessThan(1e-5);
+      });
+      tf.dispose([x, full, picked]);
+    });
+
+    it("a causal mask stops gradients flowing to earlier tokens from later outputs", () => {
+      const x = random([1, 6, width], 3) as tf.Tensor3D;
+      // Only the first token's output enters the loss: tokens 1..5 cannot influence it under the causal mask.
+      const grad = tf.grad((input: tf.Tensor) => tf.sum(tf.slice(frozenResidualBlock(input as tf.Tensor3D, block, heads, { mask }), [0, 0, 0], [1, 1, width])))(x);
+      const later = tf.tidy(() => tf.max(tf.abs(tf.slice(grad, [0, 1, 0], [1, 5, width]))).dataSync()[0]!);
+      const first = tf.tidy(() => tf.max(tf.abs(tf.slice(grad, [0, 0, 0], [1, 1, width]))).dataSync()[0]!);
+      expect(later).toBe(0);
+      expect(first).toBeGreaterThan(0.01);
+      tf.dispose([x, grad]);
+    });
 
     it("trainable variables (pretraining) get the same gradients through residualBlock as through autodiff", () => {
       const variables = blockTensors(block).map((t) => tf.variable(t));
       const trainableBlock = rebuild(variables);
       const x = random([2, 6, width], 8) as tf.Tensor3D;
       const run = (fused: boolean) =>
-        tf.variableGrads(() => tf.sum(tf.square((fused ? residualBlock(x, trainableBlock, heads, { mask }) : composedResidualBlock(x, trainableBlock, heads, mask)))) as tf.Scalar, variables);
+        tf.variableGrads(() => tf.sum(tf.square((fused ? residualBlock : composedResidualBlock)(x, trainableBlock, heads, { mask }))) as tf.Scalar, variables);
       const [ours, reference] = [run(true), run(false)];
       expect(maxAbsDiff(ours.value, reference.value)).toBe(0);
-      for (const v of variables) {
-        const scale = tf.tidy(() => tf.max(tf.abs(reference.grads[v.name]!)).dataSync()[0]!);
-        expect(maxAbsDiff(ours.grads[v.name]!, reference.grads[v.name]!)).toBeLessThan(3e-6 * Math.max(1, scale));
-      }
+      for (const v of variables) expectClose(ours.grads[v.name]!, reference.grads[v.name]!, 3e-6);
       tf.dispose([x, ours.value, reference.value, ...Object.values(ours.grads), ...Object.values(reference.grads), ...variables]);
-    });
-
-    it("a selected row equals that row of the full block's output (causal: the row's own mask row)", () => {
-      const x = random([3, 6, width], 5) as tf.Tensor3D;
-      const rows = [5, 2, 0];
-      const select = rowSelection(rows, 6, true);
-      const full = composedResidualBlock(x, block, heads, mask);
-      const picked = frozenResidualBlock(x, block, heads, undefined, select);
-      expect(picked.shape).toEqual([3, 1, width]);
-      rows.forEach((row, s) => {
-        const expected = tf.slice(full, [s, row, 0], [1, 1, width]);
-        const actual = tf.slice(picked, [s, 0, 0], [1, 1, width]);
-        expect(maxAbsDiff(actual, expected)).toBeLessThan(1e-5);
-        tf.dispose([expected, actual]);
-      });
-      tf.dispose([x, full, picked, select.oneHot, select.mask!]);
-    });
-
-    it("a causal mask stops gradients flowing to earlier tokens from later outputs", () => {
-      const x = random([1, 6, width], 3) as tf.Tensor3D;
-      // Only the first token's output enters the loss: tokens 1..5 cannot influence it under the causal mask.
-      const grad = tf.grad((input: tf.Tensor) => tf.sum(tf.slice(frozenResidualBlock(input as tf.Tensor3D, block, heads, mask), [0, 0, 0], [1, 1, width])))(x);
-      const later = tf.tidy(() => tf.max(tf.abs(tf.slice(grad, [0, 1, 0], [1, 5, width]))).dataSync()[0]!);
-      const first = tf.tidy(() => tf.max(tf.abs(tf.slice(grad, [0, 0, 0], [1, 1, width]))).dataSync()[0]!);
-      expect(later).toBe(0);
-      expect(first).toBeGreaterThan(0.01);
-      tf.dispose([x, grad]);
     });
 
     it("weights not marked frozen get their gradients, and so do trainable variables among frozen weights", () => {

@@ -1,22 +1,26 @@
 import * as tf from "@tensorflow/tfjs";
-import { transposeFlagsAreFast } from "../backend/native-matmul.js";
-import {
-  attentionParts,
-  type RowSelection,
-  composedResidualBlock,
-  layerNormInputGrad,
-  layerNormParts,
-  linear2d,
-  quickGeluInputGrad,
-  quickGeluParts,
-} from "./layers.js";
-import type { BlockWeights } from "./weights.js";
+import { blockBackward, weightGrads, type SavedBlock } from "./block-backward.js";
+import { attentionFromQkv, layerNorm, layerNormParts, linear2d, quickGelu, quickGeluParts } from "./layers.js";
+import { gatherPacked, packRows, scatterPadded, unpackRows, type RowPacking } from "./packing.js";
+import type { BlockWeights, LayerNormWeights } from "./weights.js";
+
+/**
+ * Only some rows of a block's output are read (the last block: CLIP pools the EOT or class token), so only those
+ * rows need a query, an out projection and an MLP; keys and values still come from every row. `oneHot`
+ * [batch, 1, tokens] picks one row per sequence; `mask` [batch, 1, 1, tokens] is that row of the attention mask.
+ */
+export interface RowSelection {
+  readonly oneHot: tf.Tensor3D;
+  readonly mask?: tf.Tensor4D;
+}
 
 export interface BlockOptions {
   /** Additive attention mask [tokens, tokens] (the text encoder's causal mask). */
   readonly mask?: tf.Tensor2D;
   /** Compute only these rows of the output (the last block: the rows CLIP pools). */
   readonly select?: RowSelection;
+  /** Run the per-row work on the valid rows of variable-length sequences only (the text encoder). */
+  readonly packing?: RowPacking | null;
   /** The weights are constants (ClipWeights.frozen): only the input needs a gradient. */
   readonly frozen?: boolean;
 }
@@ -33,11 +37,10 @@ export interface BlockOptions {
  * always takes the composed block.
  */
 export function residualBlock(x: tf.Tensor3D, block: BlockWeights, heads: number, options: BlockOptions = {}): tf.Tensor3D {
-  const { mask, select, frozen } = options;
-  if (process.env.VLPROMPT_FUSED_BLOCK === "0") return composedResidualBlock(x, block, heads, mask, select);
-  if (!frozen) return differentiableResidualBlock(x, block, heads, mask, select);
-  if (!hasTrainableWeights(block)) return frozenResidualBlock(x, block, heads, mask, select);
-  return composedResidualBlock(x, block, heads, mask, select);
+  if (process.env.VLPROMPT_FUSED_BLOCK === "0") return composedResidualBlock(x, block, heads, options);
+  if (!options.frozen) return differentiableResidualBlock(x, block, heads, options);
+  if (!hasTrainableWeights(block)) return frozenResidualBlock(x, block, heads, options);
+  return composedResidualBlock(x, block, heads, options);
 }
 
 const trainable = (t: tf.Tensor) => t instanceof tf.Variable && t.trainable;
@@ -64,47 +67,53 @@ export function rowSelection(rows: readonly number[], tokens: number, causal: bo
   };
 }
 
-/**
- * The tensors the backward reads, in save order. `tokens` are the input rows; `queries` the output rows (all
- * tokens, or one per sequence with a row selection). The last four only when the weights need gradients.
- */
-interface SavedBlock {
-  readonly ln1Normalized: tf.Tensor3D; // [batch, tokens, width]
-  readonly ln1Rstd: tf.Tensor3D; // [batch, tokens, 1]
-  readonly query: tf.Tensor4D; // [batch, heads, queries, headDim], already scaled by 1/sqrt(headDim)
-  readonly keyT: tf.Tensor4D; // [batch, heads, headDim, tokens]
-  readonly values: tf.Tensor4D; // [batch, heads, tokens, headDim]
-  readonly probs: tf.Tensor4D; // [batch, heads, queries, tokens]
-  readonly ln2Normalized: tf.Tensor3D; // [batch, queries, width]
-  readonly ln2Rstd: tf.Tensor3D; // [batch, queries, 1]
-  readonly geluScaled: tf.Tensor2D; // [batch * queries, 4 * width]: 1.702 * fc output
-  readonly geluGate: tf.Tensor2D; // [batch * queries, 4 * width]: sigmoid(1.702 * fc output)
-  readonly ln1Value?: tf.Tensor3D; // [batch, tokens, width]: ln_1(x), the qkv projection's input
-  readonly merged?: tf.Tensor2D; // [batch * queries, width]: the out projection's input
-  readonly ln2Value?: tf.Tensor3D; // [batch, queries, width]: the fc projection's input
-  readonly geluValue?: tf.Tensor2D; // [batch * queries, 4 * width]: the proj projection's input
+/** The row-wise pieces of the forward: differentiable ops for the composed block, plain parts inside the op. */
+interface RowOps {
+  layerNorm(x: tf.Tensor, weights: LayerNormWeights): { value: tf.Tensor; normalized?: tf.Tensor; rstd?: tf.Tensor };
+  quickGelu(x: tf.Tensor): { value: tf.Tensor; scaled?: tf.Tensor; gate?: tf.Tensor };
+  pack(x: tf.Tensor2D, packing: RowPacking): tf.Tensor2D;
+  unpack(x: tf.Tensor2D, packing: RowPacking): tf.Tensor2D;
 }
+const autodiffOps: RowOps = { layerNorm: (x, w) => ({ value: layerNorm(x, w) }), quickGelu: (x) => ({ value: quickGelu(x) }), pack: packRows, unpack: unpackRows };
+const partsOps: RowOps = { layerNorm: (x, w) => layerNormParts(x, w.gamma, w.beta), quickGelu: quickGeluParts, pack: gatherPacked, unpack: scatterPadded };
+
+/**
+ * x + attn(ln_1(x)), then + mlp(ln_2(x)), and what the backward needs. Rows are flattened: the block's "rows" are
+ * every token, the valid tokens (with packing) or one per sequence (with a selection); attention alone runs on the
+ * padded [batch, tokens] layout. Returns [batch, tokens, width], or [batch, 1, width] with a selection.
+ */
+function blockForward(x: tf.Tensor3D, block: BlockWeights, heads: number, options: BlockOptions, ops: RowOps) {
+  const { mask, select, packing } = options;
+  const [batch, tokens, width] = x.shape;
+  const allRows = tf.reshape(x, [batch * tokens, width]) as tf.Tensor2D;
+  const inRows = packing ? ops.pack(allRows, packing) : allRows; // [rows, width]
+  const ln1 = ops.layerNorm(inRows, block.ln1);
+  const qkvRows = linear2d(ln1.value as tf.Tensor2D, block.qkv); // [rows, 3 * width]
+  const qkv = packing ? ops.unpack(qkvRows, packing) : qkvRows; // [batch * tokens, 3 * width]
+  const attention = attentionFromQkv(qkv, batch, heads, select ? select.mask : mask, select?.oneHot);
+  const residual = select ? (tf.reshape(tf.matMul(select.oneHot, x), [batch, width]) as tf.Tensor2D) : inRows;
+  const merged = packing && !select ? ops.pack(attention.merged, packing) : attention.merged; // [out rows, width]
+  const attended = tf.add(residual, linear2d(merged, block.out)) as tf.Tensor2D;
+  const ln2 = ops.layerNorm(attended, block.ln2);
+  const gelu = ops.quickGelu(linear2d(ln2.value as tf.Tensor2D, block.fc));
+  const outRows = tf.add(attended, linear2d(gelu.value as tf.Tensor2D, block.proj)) as tf.Tensor2D;
+  const value = select ? outRows : packing ? ops.unpack(outRows, packing) : outRows;
+  const saved = {
+    ...attention, merged,
+    ln1Normalized: ln1.normalized, ln1Rstd: ln1.rstd, ln1Value: ln1.value,
+    ln2Normalized: ln2.normalized, ln2Rstd: ln2.rstd, ln2Value: ln2.value,
+    geluScaled: gelu.scaled, geluGate: gelu.gate, geluValue: gelu.value,
+  } as SavedBlock;
+  return { value: tf.reshape(value, [batch, select ? 1 : tokens, width]) as tf.Tensor3D, saved };
+}
+
+/** One pre-LN residual block, composed of differentiable ops; tfjs differentiates it (weights included). */
+export function composedResidualBlock(x: tf.Tensor3D, block: BlockWeights, heads: number, options: BlockOptions = {}): tf.Tensor3D {
+  return blockForward(x, block, heads, options, autodiffOps).value;
+}
+
 const inputSaved = ["ln1Normalized", "ln1Rstd", "query", "keyT", "values", "probs", "ln2Normalized", "ln2Rstd", "geluScaled", "geluGate"] as const;
 const weightSaved = [...inputSaved, "ln1Value", "merged", "ln2Value", "geluValue"] as const;
-
-/** The block's forward (the composed block's ops, in its order) and what its backward needs. */
-function blockForward(input: tf.Tensor3D, block: BlockWeights, heads: number, mask?: tf.Tensor2D, select?: RowSelection) {
-  const [batch, , width] = input.shape;
-  const ln1 = layerNormParts(input, block.ln1.gamma, block.ln1.beta);
-  const attention = attentionParts(ln1.value as tf.Tensor3D, block, heads, select ? select.mask : mask, select?.oneHot);
-  const attended = tf.add(select ? tf.matMul(select.oneHot, input) : input, attention.output) as tf.Tensor3D;
-  const queries = attended.shape[1]; // rows computed: all, or one per sequence
-  const ln2 = layerNormParts(attended, block.ln2.gamma, block.ln2.beta);
-  const gelu = quickGeluParts(linear2d(tf.reshape(ln2.value, [batch * queries, width]), block.fc));
-  const saved: SavedBlock = {
-    ...attention,
-    ln1Normalized: ln1.normalized as tf.Tensor3D, ln1Rstd: ln1.rstd as tf.Tensor3D, ln1Value: ln1.value as tf.Tensor3D,
-    ln2Normalized: ln2.normalized as tf.Tensor3D, ln2Rstd: ln2.rstd as tf.Tensor3D, ln2Value: ln2.value as tf.Tensor3D,
-    geluScaled: gelu.scaled as tf.Tensor2D, geluGate: gelu.gate as tf.Tensor2D, geluValue: gelu.value as tf.Tensor2D,
-  };
-  const value = tf.add(attended, tf.reshape(linear2d(gelu.value as tf.Tensor2D, block.proj), [batch, queries, width]));
-  return { value: value as tf.Tensor3D, saved };
-}
 
 /** A block's twelve weights in the order the differentiable op takes them (after x) and returns their gradients. */
 export function weightList(block: BlockWeights): tf.Tensor[] {
@@ -120,121 +129,40 @@ export function blockFromList([g1, b1, qkvW, qkvB, outW, outB, g2, b2, fcW, fcB,
 }
 
 /**
- * One custom-gradient op over the block: input gradient only, or with `withWeights` the weights' too. Then the
- * weights are op inputs and saved with the activations (they may be temporaries of the caller's gradient closure,
- * like prepareWeights' transposes); frozen weights are a ClipModel's and outlive the backward pass.
+ * One custom-gradient op over the block: input gradient only, or with `withWeights` the weights' too. The op
+ * saves the activations, the selection and packing tensors (temporaries of the encoder), and with `withWeights`
+ * the weights (they may be temporaries of the caller's gradient closure, like prepareWeights' transposes);
+ * frozen weights are a ClipModel's and outlive the backward pass.
  */
-function blockOp(block: BlockWeights, heads: number, mask: tf.Tensor2D | undefined, select: RowSelection | undefined, withWeights: boolean) {
+function blockOp(block: BlockWeights, heads: number, options: BlockOptions, withWeights: boolean) {
   const names = withWeights ? weightSaved : inputSaved;
+  const { select, packing } = options;
   return tf.customGrad(((...args: tf.Tensor[]) => {
     const save = args.pop() as unknown as tf.GradSaveFunc;
-    const { value, saved } = blockForward(args[0] as tf.Tensor3D, block, heads, mask, select);
-    save([...names.map((name) => saved[name]!), ...(withWeights ? args.slice(1) : []), ...(select ? [select.oneHot] : [])]);
+    const { value, saved } = blockForward(args[0] as tf.Tensor3D, block, heads, options, partsOps);
+    const extras = [...(select ? [select.oneHot] : []), ...(packing ? [packing.packed, packing.padded] : [])];
+    save([...names.map((name) => saved[name]!), ...(withWeights ? args.slice(1) : []), ...extras]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, tensors: tf.Tensor[]) => {
         const restored = Object.fromEntries(names.map((name, i) => [name, tensors[i]])) as unknown as SavedBlock;
         const weights = withWeights ? blockFromList(tensors.slice(names.length, names.length + 12)) : block;
-        const oneHot = tensors[names.length + (withWeights ? 12 : 0)] as tf.Tensor3D | undefined;
-        const { dx, chain } = blockBackward(dy as tf.Tensor3D, restored, weights, heads, oneHot);
+        let next = names.length + (withWeights ? 12 : 0);
+        const oneHot = select ? (tensors[next++] as tf.Tensor3D) : undefined;
+        const rows = packing ? { packed: tensors[next] as tf.Tensor1D, padded: tensors[next + 1] as tf.Tensor1D, rows: packing.rows } : undefined;
+        const { dx, chain } = blockBackward(dy as tf.Tensor3D, restored, weights, { heads, oneHot, packing: rows });
         return withWeights ? [dx, ...weightGrads(chain, restored)] : dx;
       },
     };
   }) as any) as (...inputs: tf.Tensor[]) => tf.Tensor3D;
 }
 
-/**
- * x + attn(ln_1(x)), then + mlp(ln_2(x)) (only the selected rows with `select`), with an input-only
- * hand-written backward: the weights are constants.
- */
-export function frozenResidualBlock(x: tf.Tensor3D, block: BlockWeights, heads: number, mask?: tf.Tensor2D, select?: RowSelection): tf.Tensor3D {
-  return blockOp(block, heads, mask, select, false)(x);
+/** The block with an input-only hand-written backward: the weights are constants. */
+export function frozenResidualBlock(x: tf.Tensor3D, block: BlockWeights, heads: number, options: BlockOptions = {}): tf.Tensor3D {
+  return blockOp(block, heads, options, false)(x);
 }
 
 /** The same block with a hand-written backward for the input and all twelve weights (pretraining). */
-export function differentiableResidualBlock(x: tf.Tensor3D, block: BlockWeights, heads: number, mask?: tf.Tensor2D, select?: RowSelection): tf.Tensor3D {
-  return blockOp(block, heads, mask, select, true)(x, ...weightList(block));
-}
-
-/** a . b with optional transposes, in the form that is fast on this backend. */
-function product(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
-  if (transposeFlagsAreFast()) return tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, transposeA, transposeB);
-  const swap = (t: tf.Tensor) => tf.transpose(t, [...Array(t.rank - 2).keys(), t.rank - 1, t.rank - 2]);
-  return tf.matMul((transposeA ? swap(a) : a) as tf.Tensor3D, (transposeB ? swap(b) : b) as tf.Tensor3D);
-}
-
-/** Upstream gradients at each projection's output, which the weight gradients need. Rows flattened. */
-interface BackwardChain {
-  readonly dyRows: tf.Tensor2D; // [batch * queries, width]: at proj's output
-  readonly dFc: tf.Tensor2D; // [batch * queries, 4 * width]: at fc's output
-  readonly dLn2: tf.Tensor2D; // [batch * queries, width]: at ln_2's output
-  readonly dAttended: tf.Tensor2D; // [batch * queries, width]: at the out projection's output
-  readonly dQkv: tf.Tensor2D; // [batch * tokens, 3 * width]: at the qkv projection's output
-  readonly dLn1: tf.Tensor2D; // [batch * tokens, width]: at ln_1's output
-}
-
-/** d(block)/dx [batch, tokens, width] for the upstream gradient dy [batch, queries, width]. */
-function blockBackward(dy: tf.Tensor3D, saved: SavedBlock, block: BlockWeights, heads: number, oneHot?: tf.Tensor3D) {
-  const [batch, queries, width] = dy.shape;
-  const tokens = saved.ln1Normalized.shape[1];
-  const dyRows = flat(dy, width);
-  // MLP branch: out = attended + gelu(ln_2(attended) . fc) . proj
-  const dGelu = product(dyRows, block.proj.weightT, false, true); // [batch * queries, 4 * width]
-  const dFc = quickGeluInputGrad(dGelu, saved.geluScaled, saved.geluGate) as tf.Tensor2D;
-  const dLn2 = product(dFc, block.fc.weightT, false, true) as tf.Tensor2D; // [batch * queries, width]
-  const ln2Grad = layerNormInputGrad(dLn2, flat(saved.ln2Normalized, width), flat(saved.ln2Rstd, 1), block.ln2.gamma);
-  const dAttended = tf.add(dyRows, ln2Grad) as tf.Tensor2D;
-  // Attention branch: attended = x (its selected rows) + attn(ln_1(x))
-  const shape = { batch, tokens, queries, heads, headDim: width / heads };
-  const dQkv = attentionInputGrad(product(dAttended, block.out.weightT, false, true), saved, shape, oneHot);
-  const dLn1 = product(dQkv, block.qkv.weightT, false, true) as tf.Tensor2D; // [batch * tokens, width]
-  const ln1Grad = tf.reshape(layerNormInputGrad(dLn1, flat(saved.ln1Normalized, width), flat(saved.ln1Rstd, 1), block.ln1.gamma), [batch, tokens, width]);
-  const residual = tf.reshape(dAttended, [batch, queries, width]);
-  const dx = tf.add(ln1Grad, oneHot ? product(oneHot, residual, true, false) : residual) as tf.Tensor3D;
-  return { dx, chain: { dyRows, dFc, dLn2, dAttended, dQkv, dLn1 } as BackwardChain };
-}
-
-const flat = (t: tf.Tensor, columns: number) => tf.reshape(t, [-1, columns]) as tf.Tensor2D;
-
-/** Gradients of the twelve weights, in weightList's order: weightT = input^T . dOut, bias = column sums. */
-function weightGrads(chain: BackwardChain, saved: SavedBlock): tf.Tensor[] {
-  const { dyRows, dFc, dLn2, dAttended, dQkv, dLn1 } = chain;
-  const width = dyRows.shape[1];
-  const linearGrads = (input: tf.Tensor, dOut: tf.Tensor) => [product(flat(input, input.shape[input.rank - 1]!), dOut, true, false), tf.sum(dOut, 0)];
-  const normGrads = (dOut: tf.Tensor, normalized: tf.Tensor) => [tf.sum(tf.mul(dOut, flat(normalized, width)), 0), tf.sum(dOut, 0)];
-  return [
-    ...normGrads(dLn1, saved.ln1Normalized),
-    ...linearGrads(saved.ln1Value!, dQkv),
-    ...linearGrads(saved.merged!, dAttended),
-    ...normGrads(dLn2, saved.ln2Normalized),
-    ...linearGrads(saved.ln2Value!, dFc),
-    ...linearGrads(saved.geluValue!, dyRows),
-  ];
-}
-
-interface AttentionShape {
-  readonly batch: number;
-  readonly tokens: number;
-  readonly queries: number;
-  readonly heads: number;
-  readonly headDim: number;
-}
-
-/**
- * From the gradient of the merged heads [batch * queries, width] (before the out projection) to the gradient of
- * the qkv projection [batch * tokens, 3 * width] (columns q | k | v). scores = query . keyT (+ mask),
- * probs = softmax(scores), attended = probs . values; the softmax backward is probs * (dProbs - rowsum(dProbs * probs)).
- */
-function attentionInputGrad(dMerged: tf.Tensor, saved: SavedBlock, shape: AttentionShape, oneHot?: tf.Tensor3D): tf.Tensor2D {
-  const { batch, tokens, queries, heads, headDim } = shape;
-  const dAttendedHeads = tf.transpose(tf.reshape(dMerged, [batch, queries, heads, headDim]), [0, 2, 1, 3]); // [b, h, q, d]
-  const dValues = product(saved.probs, dAttendedHeads, true, false); // [b, h, t, d]
-  const dProbs = product(dAttendedHeads, saved.values, false, true); // [b, h, q, t]
-  const dScores = tf.mul(saved.probs, tf.sub(dProbs, tf.sum(tf.mul(dProbs, saved.probs), -1, true)));
-  const dQuery = tf.mul(product(dScores, saved.keyT, false, true), 1 / Math.sqrt(headDim)); // d/d(unscaled q) [b, h, q, d]
-  const dKey = product(dScores, saved.query, true, false); // [b, h, t, d]
-  const fromHeads = (t: tf.Tensor, rows: number) => tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [batch, rows, heads * headDim]);
-  const dQ = oneHot ? product(oneHot, fromHeads(dQuery, queries), true, false) : fromHeads(dQuery, queries); // [b, t, w]
-  const dQkv = tf.concat([dQ, fromHeads(dKey, tokens), fromHeads(dValues, tokens)], 2); // [b, t, 3w]
-  return tf.reshape(dQkv, [batch * tokens, 3 * heads * headDim]) as tf.Tensor2D;
+export function differentiableResidualBlock(x: tf.Tensor3D, block: BlockWeights, heads: number, options: BlockOptions = {}): tf.Tensor3D {
+  return blockOp(block, heads, options, true)(x, ...weightList(block));
 }

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ClipWeights } from "./weights.js";
 import { residualBlock, rowSelection } from "./block.js";
 import { causalMask, layerNorm, linear2d } from "./layers.js";
+import { rowPacking } from "./packing.js";
 import { expandPrompt, maybeHalf, replaceTokens, type InjectionOptions, type TextInput, type VisionPrompts } from "./prompts.js";
 
 /**
@@ -66,11 +67,13 @@ export function encodeText(weights: ClipWeights, input: TextInput, options?: Inj
     // Pooling reads the EOT row only: the last block computes that row alone (exact). The one-hot product is
     // the gather (a gather's gradient has no kernel on wasm).
     const eot = rowSelection(input.eotIndices, tokens, true);
+    // Rows after a sequence's own EOT (padding up to the longest) skip every per-row product (exact, clip/packing.ts).
+    const packing = rowPacking(input.eotIndices, tokens);
     const last = text.blocks.length - 1;
     text.blocks.forEach((block, i) => {
       const deep = i > 0 ? input.deepPrompts?.[i] : undefined;
       if (deep) x = replaceTokens(x, maybeHalf(expandPrompt(deep, sequences), options), start); // per-sequence cast, as upstream
-      x = residualBlock(x, block, config.textHeads, { mask, frozen: weights.frozen, ...(i === last ? { select: eot } : {}) });
+      x = residualBlock(x, block, config.textHeads, { mask, frozen: weights.frozen, packing, ...(i === last ? { select: eot } : {}) });
     });
     if (last < 0) x = tf.matMul(eot.oneHot, x); // no blocks: pool the embeddings
     const pooled = layerNorm(tf.reshape(x, [sequences, width]), text.lnFinal) as tf.Tensor2D; // [sequences, width]

@@ -80,10 +80,9 @@ export function causalMask(tokens: number): tf.Tensor2D {
   return tf.where(tf.cast(lower, "bool"), tf.zerosLike(lower), tf.fill([tokens, tokens], -Infinity)) as tf.Tensor2D;
 }
 
-/** What attention's backward needs: q (scaled) and v as [b, h, t, d], k as [b, h, d, t], softmax [b, h, t, t]. */
+/** What attention's backward needs: q (scaled) and v as [b, h, t, d], k as [b, h, d, t], softmax [b, h, q, t]. */
 export interface AttentionParts {
-  readonly output: tf.Tensor3D; // [batch, queries, width], after the out projection
-  readonly merged: tf.Tensor2D; // [batch * queries, width], the heads merged, before the out projection
+  readonly merged: tf.Tensor2D; // [batch * queries, width]: the heads merged, the out projection's input
   readonly query: tf.Tensor4D;
   readonly keyT: tf.Tensor4D;
   readonly values: tf.Tensor4D;
@@ -91,24 +90,15 @@ export interface AttentionParts {
 }
 
 /**
- * Only some rows of a block's output are read (the last block: CLIP pools the EOT or class token), so only those
- * rows need a query, an out projection and an MLP; keys and values still come from every row. `oneHot`
- * [batch, 1, tokens] picks one row per sequence; `mask` [batch, 1, 1, tokens] is that row of the attention mask.
+ * Multi-head self-attention as torch.nn.MultiheadAttention computes it (q scaled before q.k), from the qkv
+ * projection [batch * tokens, 3 * width] (columns q | k | v) up to the merged heads (the out projection is the
+ * caller's). With `queryRows` [batch, queries, tokens] (one-hot) only those rows attend.
  */
-export interface RowSelection {
-  readonly oneHot: tf.Tensor3D;
-  readonly mask?: tf.Tensor4D;
-}
-
-/**
- * Multi-head self-attention as torch.nn.MultiheadAttention computes it (q scaled before q.k). With `queryRows`
- * [batch, queries, tokens] (one-hot) only those rows attend; the output is [batch, queries, width].
- */
-export function attentionParts(x: tf.Tensor3D, block: BlockWeights, heads: number, mask?: tf.Tensor, queryRows?: tf.Tensor3D): AttentionParts {
-  const [batch, tokens, width] = x.shape;
+export function attentionFromQkv(qkv: tf.Tensor2D, batch: number, heads: number, mask?: tf.Tensor, queryRows?: tf.Tensor3D): AttentionParts {
+  const width = qkv.shape[1] / 3;
+  const tokens = qkv.shape[0] / batch;
   const headDim = width / heads;
   const queries = queryRows ? queryRows.shape[1] : tokens;
-  const qkv = linear2d(tf.reshape(x, [batch * tokens, width]), block.qkv); // [batch*tokens, 3*width]
   const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const selected = queryRows ? tf.matMul(queryRows, tf.reshape(q, [batch, tokens, width])) : q; // [b, queries, w]
   const split = (t: tf.Tensor, rows: number) => tf.reshape(t, [batch, rows, heads, headDim]);
@@ -120,20 +110,5 @@ export function attentionParts(x: tf.Tensor3D, block: BlockWeights, heads: numbe
   const probs = tf.softmax(scores, -1) as tf.Tensor4D;
   const attended = tf.matMul(probs, values); // [b, h, q, d]
   const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch * queries, width]) as tf.Tensor2D;
-  return { output: tf.reshape(linear2d(merged, block.out), [batch, queries, width]), merged, query, keyT, values, probs };
-}
-
-/**
- * One pre-LN residual block: x + attn(ln_1(x)), then + mlp(ln_2(x)); tfjs differentiates it (weights included).
- * With `select`, only the selected rows are computed: [batch, 1, width].
- */
-export function composedResidualBlock(x: tf.Tensor3D, block: BlockWeights, heads: number, mask?: tf.Tensor2D, select?: RowSelection): tf.Tensor3D {
-  const [batch, , width] = x.shape;
-  const residual = select ? tf.matMul(select.oneHot, x) : x; // [batch, rows, width]
-  const attention = attentionParts(layerNorm(x, block.ln1) as tf.Tensor3D, block, heads, select ? select.mask : mask, select?.oneHot);
-  const attended = tf.add(residual, attention.output) as tf.Tensor3D;
-  const rows = attended.shape[1];
-  const normed = tf.reshape(layerNorm(attended, block.ln2), [batch * rows, width]) as tf.Tensor2D;
-  const hidden = quickGelu(linear2d(normed, block.fc)) as tf.Tensor2D;
-  return tf.add(attended, tf.reshape(linear2d(hidden, block.proj), [batch, rows, width])) as tf.Tensor3D;
+  return { merged, query, keyT, values, probs };
 }

@@ -98,6 +98,18 @@ describe.each(["wasm", "cpu"])("fast kernels on %s", (backend) => {
     });
   });
 
+  it("gathers rows like the definition (float32 and int32, any index shape), other axes too, and refuses bad indices", () => {
+    tf.tidy(() => {
+      const x = tf.tensor(Float32Array.from({ length: 4 * 2 * 3 }, (_, i) => i), [4, 2, 3]);
+      const rows = tf.gather(x, tf.tensor2d([[3, 0], [3, 1]], [2, 2], "int32"));
+      expect(rows.shape).toEqual([2, 2, 2, 3]);
+      expect(Array.from(rows.dataSync().slice(0, 12))).toEqual([18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5]);
+      expect(tf.gather(tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32"), tf.tensor1d([1, 1, 0], "int32")).arraySync()).toEqual([[3, 4], [3, 4], [1, 2]]);
+      expect(tf.gather(x, tf.tensor1d([2, 0], "int32"), 2).arraySync()).toEqual([[[2, 0], [5, 3]], [[8, 6], [11, 9]], [[14, 12], [17, 15]], [[20, 18], [23, 21]]]);
+      expect(() => tf.gather(x, tf.tensor1d([4], "int32"))).toThrow(/index value 4 is not in \[0, 3\]/);
+    });
+  });
+
   it("clones without copying, and a clone outlives its source", () => {
     const x = tf.tensor1d([1, 2, 3]);
     const before = tf.memory().numTensors;

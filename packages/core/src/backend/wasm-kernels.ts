@@ -9,6 +9,8 @@ import * as tf from "@tensorflow/tfjs";
  *   adds once per repetition. The gradient below is one reshape and one sum.
  * - tfjs-core clones every tensor it saves for the backward pass, and tfjs-wasm's Identity copies the data. Tensor
  *   data is never written after creation, so the clone below shares it (as tfjs-backend-cpu's Identity does).
+ * - tfjs-wasm's GatherV2 copies element by element through strides (650 rows of 384 floats: 14 ms). Gathering
+ *   whole rows (axis 0, the text encoder's row packing and every embedding lookup) is one copy per row below.
  * bench/profile.ts shows the per-kernel times; docs/benchmarks.md has the before/after.
  */
 
@@ -64,6 +66,25 @@ function heapSlice(backend: HeapBackend, x: tf.TensorInfo, begin: number[], size
   return out;
 }
 
+/** x[indices] along axis 0 as one heap copy per row; null (use tfjs's kernel) for other axes, batch dims or dtypes. */
+function gatherRows(args: KernelArgs): tf.TensorInfo | null {
+  const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+  const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number };
+  const supported = (x.dtype === "float32" || x.dtype === "int32") && indices.dtype === "int32" && (batchDims ?? 0) === 0;
+  if (!supported || tf.util.parseAxisParam(axis, x.shape)[0] !== 0 || x.shape.length === 0) return null;
+  const backend = args.backend as unknown as HeapBackend;
+  const rows = x.shape[0]!;
+  const rowSize = x.shape.slice(1).reduce((n, d) => n * d, 1);
+  const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype); // may grow the heap: views after
+  const [source, ids, target] = [backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(indices), backend.typedArrayFromHeap(out)];
+  for (let i = 0; i < ids.length; i++) {
+    const row = ids[i]!;
+    if (!(row >= 0 && row < rows)) throw new Error(`GatherV2: the index value ${row} is not in [0, ${rows - 1}]`);
+    target.set(source.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
+  }
+  return out;
+}
+
 function registerWasmSlices(): void {
   const slice = tf.getKernel(tf.Slice, "wasm");
   const splitV = tf.getKernel(tf.SplitV, "wasm");
@@ -95,6 +116,11 @@ function registerWasmSlices(): void {
     (args.backend as unknown as HeapBackend).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
+  const gather = tf.getKernel(tf.GatherV2, "wasm");
+  if (gather) {
+    tf.unregisterKernel(tf.GatherV2, "wasm");
+    tf.registerKernel({ kernelName: tf.GatherV2, backendName: "wasm", kernelFunc: ((args: KernelArgs) => gatherRows(args) ?? gather.kernelFunc(args)) as tf.KernelFunc });
+  }
   if (tf.getKernel(tf.Identity, "wasm")) tf.unregisterKernel(tf.Identity, "wasm");
   tf.registerKernel({ kernelName: tf.Identity, backendName: "wasm", kernelFunc: identityFunc as tf.KernelFunc });
   tf.unregisterKernel(tf.Slice, "wasm");

@@ -43,6 +43,18 @@ for (const backend of ["cpu", "wasm"] as const) {
       assertClose("logits_per_image", logits!, golden.get("output.logits_per_image").data);
     });
 
+    it("refuses EOT positions that do not fit the embeddings, naming the bad one, and keeps no tensors", () => {
+      const rows = tokenRows();
+      const embeddings = embedTokens(model.weights, rows);
+      const before = tf.memory().numTensors;
+      const tokens = embeddings.shape[1];
+      const attempt = (eotIndices: number[]) => () => encodeText(model.weights, { embeddings, eotIndices });
+      expect(attempt([...eotIndices(rows).slice(1), tokens])).toThrow(new RegExp(`VLP_TEXT_INPUT.*EOT position ${tokens} of sequence ${rows.length - 1} is outside \\[0, ${tokens}\\)`));
+      expect(attempt(eotIndices(rows).slice(1))).toThrow(/VLP_TEXT_INPUT.*EOT positions for \d+ sequences/);
+      expect(tf.memory().numTensors).toBe(before);
+      embeddings.dispose();
+    });
+
     it("gradient of the loss with respect to every CLIP weight", async () => {
       const { tensors } = await readSafetensors(`${goldensDir}clip-tiny.openai.safetensors`);
       const fullConfig = inferConfig(tensors, config);

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ClipWeights } from "./weights.js";
 import { residualBlock, rowSelection } from "./block.js";
 import { causalMask, layerNorm, linear2d } from "./layers.js";
+import { methodErrors } from "../method/errors.js";
 import { rowPacking } from "./packing.js";
 import { expandPrompt, maybeHalf, replaceTokens, type InjectionOptions, type TextInput, type VisionPrompts } from "./prompts.js";
 
@@ -56,6 +57,7 @@ export function encodeText(weights: ClipWeights, input: TextInput, options?: Inj
   return tf.tidy(() => {
     const { text, config } = weights;
     const [sequences, fullLength, width] = input.embeddings.shape;
+    checkEotIndices(input.eotIndices, sequences, fullLength);
     // The mask is causal and pooling reads the EOT, so tokens after the last EOT cannot change the result:
     // run the transformer on [0, last EOT] only (exact; halves the cost of short class prompts).
     const tokens = input.eotIndices.length > 0 ? Math.min(fullLength, Math.max(...input.eotIndices) + 1) : fullLength;
@@ -79,6 +81,14 @@ export function encodeText(weights: ClipWeights, input: TextInput, options?: Inj
     const pooled = layerNorm(tf.reshape(x, [sequences, width]), text.lnFinal) as tf.Tensor2D; // [sequences, width]
     return tf.matMul(pooled, text.projection);
   });
+}
+
+/** One EOT position per sequence, each a valid row (pooling, the last block and the row packing read them). */
+function checkEotIndices(eotIndices: readonly number[], sequences: number, tokens: number): void {
+  const bad = eotIndices.findIndex((eot) => !Number.isInteger(eot) || eot < 0 || eot >= tokens);
+  if (eotIndices.length === sequences && bad < 0) return;
+  const what = eotIndices.length !== sequences ? `${eotIndices.length} EOT positions for ${sequences} sequences` : `EOT position ${eotIndices[bad]} of sequence ${bad} is outside [0, ${tokens})`;
+  throw methodErrors.make("VLP_TEXT_INPUT", what);
 }
 
 /** Rows of token ids -> token embeddings [rows, tokens, width] (lookup with a backend-independent gradient). */

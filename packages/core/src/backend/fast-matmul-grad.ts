@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
  * transposes explicitly and then multiplies plainly. The maths is the same; tfjs still only evaluates the
  * gradient of inputs that need one (frozen weights cost nothing).
  */
-function swapLastTwo(x: tf.Tensor): tf.Tensor {
+export function swapLastTwo(x: tf.Tensor): tf.Tensor {
   const perm = [...Array(x.rank).keys()];
   [perm[x.rank - 2], perm[x.rank - 1]] = [perm[x.rank - 1]!, perm[x.rank - 2]!];
   return tf.transpose(x, perm);

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { swapLastTwo } from "./fast-matmul-grad.js";
 
 /**
  * The optional native matrix product: `@vlprompt/native-blas` (an N-API addon over the system BLAS, built at
@@ -100,12 +101,14 @@ function reduceTo(grad: tf.Tensor, shape: readonly number[]): tf.Tensor {
 const nativeBackends = new Set<string>();
 
 /**
- * Whether matMul's transposeA/transposeB flags cost nothing on the current backend: true with the native kernel
- * and on GPU backends, false on plain wasm/cpu (there they are 10-30x slower; transpose first, then multiply).
+ * op(a) . op(b) in the form that is fast on the current backend: with the transpose flags where they cost nothing
+ * (the native kernel, GPU backends), else with explicit transposes first (plain wasm/cpu run flagged products
+ * 10-30x slower). For hand-written backward passes; the registered matMul gradient makes the same choice.
  */
-export function transposeFlagsAreFast(): boolean {
+export function matMulTransposed(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
   const name = tf.getBackend();
-  return nativeBackends.has(name) || (name !== "wasm" && name !== "cpu");
+  if (nativeBackends.has(name) || (name !== "wasm" && name !== "cpu")) return tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, transposeA, transposeB);
+  return tf.matMul((transposeA ? swapLastTwo(a) : a) as tf.Tensor3D, (transposeB ? swapLastTwo(b) : b) as tf.Tensor3D);
 }
 
 /**

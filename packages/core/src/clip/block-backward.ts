@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { transposeFlagsAreFast } from "../backend/native-matmul.js";
+import { matMulTransposed as product } from "../backend/native-matmul.js";
 import { layerNormInputGrad, quickGeluInputGrad } from "./layers.js";
 import { gatherPacked, scatterPadded, type RowPacking } from "./packing.js";
 import type { BlockWeights } from "./weights.js";
@@ -42,13 +42,6 @@ interface BackwardChain {
   readonly dAttended: tf.Tensor2D; // [out rows, width]: at the out projection's output
   readonly dQkv: tf.Tensor2D; // [in rows, 3 * width]: at the qkv projection's output
   readonly dLn1: tf.Tensor2D; // [in rows, width]: at ln_1's output
-}
-
-/** a . b with optional transposes, in the form that is fast on this backend. */
-function product(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
-  if (transposeFlagsAreFast()) return tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, transposeA, transposeB);
-  const swap = (t: tf.Tensor) => tf.transpose(t, [...Array(t.rank - 2).keys(), t.rank - 1, t.rank - 2]);
-  return tf.matMul((transposeA ? swap(a) : a) as tf.Tensor3D, (transposeB ? swap(b) : b) as tf.Tensor3D);
 }
 
 /** d(block)/dx [batch, tokens, width] for the upstream gradient dy [batch, queries, width]. */

@@ -56,15 +56,12 @@ export function hasTrainableWeights(block: BlockWeights): boolean {
  */
 export function rowSelection(rows: readonly number[], tokens: number, causal: boolean): RowSelection {
   const oneHot = new Float32Array(rows.length * tokens);
+  rows.forEach((row, s) => void (oneHot[s * tokens + row] = 1));
+  const selection = { oneHot: tf.tensor3d(oneHot, [rows.length, 1, tokens]) };
+  if (!causal) return selection;
   const mask = new Float32Array(rows.length * tokens);
-  rows.forEach((row, s) => {
-    oneHot[s * tokens + row] = 1;
-    for (let j = row + 1; j < tokens; j++) mask[s * tokens + j] = -Infinity;
-  });
-  return {
-    oneHot: tf.tensor3d(oneHot, [rows.length, 1, tokens]),
-    ...(causal ? { mask: tf.tensor4d(mask, [rows.length, 1, 1, tokens]) } : {}),
-  };
+  rows.forEach((row, s) => mask.fill(-Infinity, s * tokens + row + 1, (s + 1) * tokens));
+  return { ...selection, mask: tf.tensor4d(mask, [rows.length, 1, 1, tokens]) };
 }
 
 /** The row-wise pieces of the forward: differentiable ops for the composed block, plain parts inside the op. */

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ClipWeights } from "./weights.js";
 import { residualBlock, rowSelection } from "./block.js";
 import { causalMask, layerNorm, linear2d } from "./layers.js";
-import { methodErrors } from "../method/errors.js";
+import { clipErrors } from "./errors.js";
 import { rowPacking } from "./packing.js";
 import { expandPrompt, maybeHalf, replaceTokens, type InjectionOptions, type TextInput, type VisionPrompts } from "./prompts.js";
 
@@ -88,7 +88,7 @@ function checkEotIndices(eotIndices: readonly number[], sequences: number, token
   const bad = eotIndices.findIndex((eot) => !Number.isInteger(eot) || eot < 0 || eot >= tokens);
   if (eotIndices.length === sequences && bad < 0) return;
   const what = eotIndices.length !== sequences ? `${eotIndices.length} EOT positions for ${sequences} sequences` : `EOT position ${eotIndices[bad]} of sequence ${bad} is outside [0, ${tokens})`;
-  throw methodErrors.make("VLP_TEXT_INPUT", what);
+  throw clipErrors.make("VLP_TEXT_INPUT", what);
 }
 
 /** Rows of token ids -> token embeddings [rows, tokens, width] (lookup with a backend-independent gradient). */

@@ -46,25 +46,26 @@ export function scatterPadded(x: tf.Tensor2D, packing: RowPacking): tf.Tensor2D 
 /**
  * The two as differentiable ops (each is the other's gradient: every packed row appears once in the padded
  * layout, and padding rows are constants), for tfjs's autodiff, since a gather's own gradient has no kernel on
- * wasm. The packing's index tensors are saved with the op, so they may be temporaries of the caller.
+ * wasm. The packing's index tensors are saved with the op (not inputs: they need no gradient), so they may be
+ * temporaries of the caller.
  */
 export function packRows(x: tf.Tensor2D, packing: RowPacking): tf.Tensor2D {
-  return indexOp(gatherPacked, scatterPadded)(x, packing.packed, packing.padded);
+  return indexOp(gatherPacked, scatterPadded, packing)(x);
 }
 
 export function unpackRows(x: tf.Tensor2D, packing: RowPacking): tf.Tensor2D {
-  return indexOp(scatterPadded, gatherPacked)(x, packing.packed, packing.padded);
+  return indexOp(scatterPadded, gatherPacked, packing)(x);
 }
 
 type RowMap = (x: tf.Tensor2D, packing: RowPacking) => tf.Tensor2D;
 
-function indexOp(forward: RowMap, backward: RowMap) {
-  return tf.customGrad(((x: tf.Tensor2D, packed: tf.Tensor1D, padded: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    const rows = packed.shape[0];
-    save([packed, padded]);
+function indexOp(forward: RowMap, backward: RowMap, packing: RowPacking) {
+  return tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([packing.packed, packing.padded]);
     return {
-      value: forward(x, { packed, padded, rows }),
-      gradFunc: (dy: tf.Tensor, [p, q]: tf.Tensor[]) => [backward(dy as tf.Tensor2D, { packed: p as tf.Tensor1D, padded: q as tf.Tensor1D, rows }), tf.zerosLike(p!), tf.zerosLike(q!)],
+      value: forward(x, packing),
+      gradFunc: (dy: tf.Tensor, [packed, padded]: tf.Tensor[]) =>
+        backward(dy as tf.Tensor2D, { packed: packed as tf.Tensor1D, padded: padded as tf.Tensor1D, rows: packing.rows }),
     };
-  }) as any) as (x: tf.Tensor2D, packed: tf.Tensor1D, padded: tf.Tensor1D) => tf.Tensor2D;
+  }) as any) as (x: tf.Tensor2D) => tf.Tensor2D;
 }

@@ -25,10 +25,6 @@ export const methodErrors = defineErrors({
     summary: "A method was given inputs it cannot use.",
     fix: "Methods that prompt the image encoder need images, not cached image features.",
   },
-  VLP_TEXT_INPUT: {
-    summary: "A text encoder input's EOT positions do not fit its embeddings.",
-    fix: "Give one EOT position per sequence, each an integer in [0, tokens) (ClassPrompts computes them from the token ids).",
-  },
   VLP_PLUGIN_LOAD: {
     summary: "A third-party plugin module could not be loaded or exports no method.",
     fix: "Check the module path or package name; the module must export a method made with defineMethod (default or named export).",

@@ -31,6 +31,11 @@ const JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
  * malloc returns large blocks to the system, so every big tensor is fresh pages; where page faults are slow (this
  * sandboxed machine) that costs PyTorch far more than its arithmetic. Tuned is the fairer baseline.
  */
+/*
+ * Both sides multiply with the same OpenBLAS kernels: where OpenBLAS does not know the CPU, the native-BLAS addon
+ * (loaded by initBackend before any child starts) sets OPENBLAS_CORETYPE in this process's environment, which
+ * every child inherits (docs/backends.md).
+ */
 function torchEnvironment(setting: string): NodeJS.ProcessEnv {
   if (setting === "default" || !existsSync(JEMALLOC)) return process.env;
   // OMP_WAIT_POLICY=PASSIVE: OpenMP workers sleep instead of spinning between ops, so they do not fight OpenBLAS's
@@ -197,7 +202,7 @@ async function main(): Promise<void> {
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
     machine: `${cpu.length} x ${cpu[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()}`,
     backend: `${backend.name}, ${String(ourPeak.matMul)}`,
-    torch: `${String(torchPeak.torch)} (${options.torchDevice}, ${String(torchPeak.threads)} threads, OpenBLAS, ${options.torchEnv === "default" || !existsSync(JEMALLOC) ? "glibc malloc" : "jemalloc, OMP passive"}${options.torchEotCut ? ", text stops at the last EOT" : ""})`,
+    torch: `${String(torchPeak.torch)} (${options.torchDevice}, ${String(torchPeak.threads)} threads, OpenBLAS${process.env.OPENBLAS_CORETYPE ? ` ${process.env.OPENBLAS_CORETYPE} kernels` : ""}, ${options.torchEnv === "default" || !existsSync(JEMALLOC) ? "glibc malloc" : "jemalloc, OMP passive"}${options.torchEotCut ? ", text stops at the last EOT" : ""})`,
     shape: describeShape(benchConfig(options.settings.layers)),
     limits: {
       "numpy sgemm 2048": torchPeak.numpyGflops as number,

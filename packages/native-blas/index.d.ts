@@ -9,6 +9,13 @@ export interface NativeBlas {
   ): void;
   /** The BLAS library in use (e.g. "libopenblas.so.0"), or null when none was found. */
   library(): string | null;
+  /**
+   * OpenBLAS's kernel family in use (e.g. "Haswell"), and the family OpenBLAS picked itself when the addon replaced
+   * it: OpenBLAS gives CPU models it does not know the generic SSE3 "Prescott" kernels, and the addon then reopens
+   * it with the kernels of the CPU's instruction set (AVX2: Haswell, AVX-512: SkylakeX, with BF16: Cooperlake),
+   * unless OPENBLAS_CORETYPE is set. "" where unknown (another BLAS) or unchanged.
+   */
+  kernels(): [inUse: string, replaced: string];
   /** The most threads a large product may use (small ones always use one); false without OpenBLAS thread control. */
   setThreads(count: number): boolean;
 }

@@ -5,11 +5,23 @@
  *   A_i starts at a[i * strideA] (stored k x m when transposed, else m x k), likewise B_i; stride 0 broadcasts.
  * The BLAS is found at run time (dlopen): OpenBLAS first, then any libblas.so.3; the Fortran sgemm_ entry point
  * exists in every BLAS. Row-major C = op(A) op(B) is computed as column-major C^T = op(B)^T op(A)^T.
+ *
+ * OpenBLAS built with DYNAMIC_ARCH (Debian's) picks its kernels from the CPU model at load time, and a model it
+ * does not know gets the generic SSE3 "Prescott" kernels: OpenBLAS 0.3.21 takes a 5th-generation Xeon (family 6,
+ * model 207) for one, and multiplies at 13 GFLOP/s per core instead of 60-150. When OpenBLAS reports Prescott on a
+ * CPU with AVX2 or AVX-512 and the user has not set OPENBLAS_CORETYPE, the library is reopened with the kernels
+ * that match the instruction set (OPENBLAS_CORETYPE is OpenBLAS's own switch for this).
  */
+#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <node_api.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 typedef void (*sgemm_fn)(const char*, const char*, const int*, const int*, const int*, const float*, const float*,
                          const int*, const float*, const int*, const float*, float*, const int*);
@@ -25,21 +37,62 @@ static int current_threads = 0;
  * 0.2 ms on one thread, 0.5 ms on two with the other core busy). */
 #define THREADED_MIN_MNK (8.0 * 1024 * 1024)
 static char library[256] = "";
+static char kernels[64] = "";     /* OpenBLAS's kernel family in use (openblas_get_corename), "" for other BLAS */
+static char detected[64] = "";    /* what OpenBLAS picked itself, when vlprompt reopened it with other kernels */
 
 static const char* candidates[] = {"libopenblas.so.0", "libopenblas.so", "libblas.so.3", "libblas.so",
                                    "/System/Library/Frameworks/Accelerate.framework/Accelerate", NULL};
 
+typedef char* (*corename_fn)(void);
+
+/* The OpenBLAS kernel family that matches this CPU's instruction set, or NULL (not x86, or nothing newer than SSE).
+ * __builtin_cpu_supports also checks that the OS saves the AVX / AVX-512 registers. */
+static const char* kernels_for_this_cpu(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq")) {
+    unsigned int eax = 0, ebx = 0, ecx = 0, edx = 0;
+    int bf16 = __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && (eax & (1u << 5));
+    return bf16 ? "Cooperlake" : "SkylakeX";
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+#endif
+  return NULL;
+}
+
+static const char* corename_of(void* handle) {
+  corename_fn fn = (corename_fn)dlsym(handle, "openblas_get_corename");
+  return fn ? fn() : NULL;
+}
+
+/* Opens `name` and resolves sgemm_; with OpenBLAS on generic kernels it is reopened once with better ones. */
+static void* open_blas(const char* name) {
+  void* handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+  if (!handle || !dlsym(handle, "sgemm_")) {
+    if (handle) dlclose(handle);
+    return NULL;
+  }
+  const char* core = corename_of(handle);
+  const char* better = kernels_for_this_cpu();
+  if (core && strcmp(core, "Prescott") == 0 && better && !getenv("OPENBLAS_CORETYPE")) {
+    snprintf(detected, sizeof(detected), "%s", core);
+    dlclose(handle);
+    setenv("OPENBLAS_CORETYPE", better, 1);
+    handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (!handle || !dlsym(handle, "sgemm_")) return NULL;
+    core = corename_of(handle);
+  }
+  snprintf(kernels, sizeof(kernels), "%s", core ? core : "");
+  return handle;
+}
+
 static int load_blas(void) {
   if (sgemm) return 1;
   for (int i = 0; candidates[i]; i++) {
-    void* handle = dlopen(candidates[i], RTLD_NOW | RTLD_LOCAL);
+    void* handle = open_blas(candidates[i]);
     if (!handle) continue;
-    sgemm_fn fn = (sgemm_fn)dlsym(handle, "sgemm_");
-    if (!fn) {
-      dlclose(handle);
-      continue;
-    }
-    sgemm = fn;
+    sgemm = (sgemm_fn)dlsym(handle, "sgemm_");
     set_threads = (set_threads_fn)dlsym(handle, "openblas_set_num_threads");
     get_threads_fn get_threads = (get_threads_fn)dlsym(handle, "openblas_get_num_threads");
     max_threads = get_threads ? get_threads() : 1;
@@ -132,6 +185,18 @@ static napi_value blas_info(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* [kernels in use, kernels OpenBLAS picked itself when vlprompt replaced them]; "" where unknown or unchanged. */
+static napi_value kernel_info(napi_env env, napi_callback_info info) {
+  napi_value result, value;
+  napi_create_array_with_length(env, 2, &result);
+  load_blas();
+  napi_create_string_utf8(env, kernels, NAPI_AUTO_LENGTH, &value);
+  napi_set_element(env, result, 0, value);
+  napi_create_string_utf8(env, detected, NAPI_AUTO_LENGTH, &value);
+  napi_set_element(env, result, 1, value);
+  return result;
+}
+
 static napi_value threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -151,6 +216,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "gemm", fn);
   napi_create_function(env, "library", NAPI_AUTO_LENGTH, blas_info, NULL, &fn);
   napi_set_named_property(env, exports, "library", fn);
+  napi_create_function(env, "kernels", NAPI_AUTO_LENGTH, kernel_info, NULL, &fn);
+  napi_set_named_property(env, exports, "kernels", fn);
   napi_create_function(env, "setThreads", NAPI_AUTO_LENGTH, threads, NULL, &fn);
   napi_set_named_property(env, exports, "setThreads", fn);
   return exports;

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { existsSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../tensor/rng.js";
 import { enableNativeMatMul, planMatMul } from "./native-matmul.js";
@@ -62,6 +63,18 @@ describe.each(["wasm", "cpu"])("fast kernels on %s", (backend) => {
   it("reports how it multiplies (native BLAS, or why not)", async () => {
     expect(matMul).toMatch(/^(matMul through native BLAS \(.+\)|native BLAS (skipped|off) \(.+\))$/);
     expect(await enableNativeMatMul(backend)).toBe(matMul);
+  });
+
+  it("runs OpenBLAS on kernels of the CPU's instruction set, not the generic SSE3 fallback", async () => {
+    // OpenBLAS 0.3.21 gives CPU models it does not know (this project's 5th-generation Xeon) its Prescott kernels,
+    // 4-10x slower; the addon then reopens it with the kernels the CPU's AVX2 / AVX-512 can run.
+    const { loadNativeBlas } = (await import("@vlprompt/native-blas" as string)) as { loadNativeBlas(): { kernels(): [string, string] } | null };
+    const [inUse, replaced] = loadNativeBlas()?.kernels() ?? ["", ""];
+    const flags = existsSync("/proc/cpuinfo") ? (/^flags\s*:(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "") : "";
+    const userChose = process.env.OPENBLAS_CORETYPE !== undefined && replaced === "";
+    if (!inUse || !/\bavx2\b/.test(flags) || userChose) return; // not OpenBLAS, no AVX2, or the user's own choice
+    expect(inUse).not.toBe("Prescott");
+    if (replaced) expect(matMul).toContain(`${inUse} kernels (OpenBLAS took this CPU for ${replaced}`);
   });
 
   it("multiplies like the definition, for every transpose flag and batch broadcast", () => {

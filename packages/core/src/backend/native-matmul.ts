@@ -15,6 +15,8 @@ export interface NativeBlas {
     a: Float32Array, strideA: number, b: Float32Array, strideB: number, c: Float32Array, strideC: number,
   ): void;
   library(): string | null;
+  /** [OpenBLAS kernels in use, the ones OpenBLAS picked itself when the addon replaced them]; "" where unknown. */
+  kernels?(): [string, string];
 }
 
 interface MatMulPlan {
@@ -149,7 +151,7 @@ async function loadBlas(): Promise<NativeBlas | null> {
 
 /**
  * Register the native matMul for `backendName` (wasm or cpu) when the addon loads. Returns the line for the
- * backend report: "matMul through native BLAS (libopenblas.so.0)" or why it is not used; null for other backends.
+ * backend report: "matMul through native BLAS (libopenblas.so.0, Haswell kernels)" or why it is not used; null for other backends.
  */
 export async function enableNativeMatMul(backendName: string): Promise<string | null> {
   if (backendName !== "wasm" && backendName !== "cpu") return null;
@@ -167,5 +169,13 @@ export async function enableNativeMatMul(backendName: string): Promise<string | 
     gradientRegistered = true;
     registerDispatchingGradient();
   }
-  return `matMul through native BLAS (${native.library()})`;
+  return `matMul through native BLAS (${describeBlas(native)})`;
+}
+
+/** "libopenblas.so.0, Haswell kernels", saying so when the addon replaced OpenBLAS's own choice. */
+export function describeBlas(native: NativeBlas): string {
+  const [inUse, replaced] = native.kernels?.() ?? ["", ""];
+  if (!inUse) return native.library() ?? "?";
+  const note = replaced ? ` (OpenBLAS took this CPU for ${replaced}; set OPENBLAS_CORETYPE to choose)` : "";
+  return `${native.library()}, ${inUse} kernels${note}`;
 }

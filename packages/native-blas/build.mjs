@@ -1,6 +1,7 @@
 /**
- * Compile src/blas.c into build/vlprompt_blas.node with the system C compiler and Node's own N-API headers.
- * No BLAS headers are needed: the library is opened at run time. Never fails the install: when the compiler or
+ * Compile src/blas.c (the BLAS product), src/rows.c (LayerNorm, QuickGELU) and src/attention.c (multi-head attention)
+ * into build/vlprompt_blas.node with the system C compiler and Node's own N-API headers. No BLAS headers are
+ * needed: the library is opened at run time. Never fails the install: when the compiler or
  * the headers are missing it says so and exits 0, and vlprompt runs its plain kernels.
  */
 import { execFileSync } from "node:child_process";
@@ -33,7 +34,7 @@ const compiler = process.env.CC || "cc";
 const flags = process.platform === "darwin" ? ["-bundle", "-undefined", "dynamic_lookup"] : ["-shared", "-fPIC"];
 mkdirSync(join(here, "build"), { recursive: true });
 try {
-  execFileSync(compiler, ["-O2", "-std=c11", ...flags, `-I${include}`, join(here, "src", "blas.c"), "-o", output, "-ldl"], { stdio: "inherit" });
+  execFileSync(compiler, ["-O2", "-std=c11", ...flags, `-I${include}`, join(here, "src", "blas.c"), join(here, "src", "rows.c"), join(here, "src", "attention.c"), "-o", output, "-ldl", "-lm"], { stdio: "inherit" });
 } catch (error) {
   skip(`${compiler} failed: ${error.message.split("\n")[0]}`);
 }

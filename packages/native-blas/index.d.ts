@@ -18,6 +18,8 @@ export interface NativeBlas {
   kernels(): [inUse: string, replaced: string];
   /** The most threads a large product may use (small ones always use one); false without OpenBLAS thread control. */
   setThreads(count: number): boolean;
+  // Also the fused row kernels layerNorm, layerNormGrad, quickGelu, quickGeluGrad, attention and attentionGrad:
+  // typed and documented where vlprompt registers them (packages/core/src/backend/native-rows.ts).
 }
 
 export function loadNativeBlas(): NativeBlas | null;

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include "addon.h"
 #include <node_api.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -103,20 +104,30 @@ static int load_blas(void) {
   return 0;
 }
 
+/* One thread for small products, all of them for large ones. */
+static void choose_threads(double mnk) {
+  int want = mnk >= THREADED_MIN_MNK ? max_threads : 1;
+  if (set_threads && want != current_threads) {
+    set_threads(want);
+    current_threads = want;
+  }
+}
+
+int vlp_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
+             float beta, float* c, int ldc) {
+  if (!load_blas()) return 0;
+  if (m == 0 || n == 0) return 1;
+  choose_threads((double)m * n * k);
+  const char ta = trans_a ? 'T' : 'N', tb = trans_b ? 'T' : 'N';
+  sgemm(&tb, &ta, &n, &m, &k, &alpha, b, &ldb, a, &lda, &beta, c, &ldc); /* column-major C^T = op(B)^T op(A)^T */
+  return 1;
+}
+
 #define CHECK(call)                                                      \
   if ((call) != napi_ok) {                                               \
     napi_throw_error(env, NULL, "vlprompt_blas: bad arguments to gemm"); \
     return NULL;                                                         \
   }
-
-static float* float_data(napi_env env, napi_value value, size_t* length) {
-  napi_typedarray_type type;
-  void* data;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, value, &type, length, &data, &buffer, &offset) != napi_ok) return NULL;
-  return type == napi_float32_array ? (float*)data : NULL;
-}
 
 static napi_value gemm(napi_env env, napi_callback_info info) {
   size_t argc = 12;
@@ -155,11 +166,7 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "vlprompt_blas: no BLAS library with sgemm_ found");
     return NULL;
   }
-  int want = (double)m * n * k >= THREADED_MIN_MNK ? max_threads : 1;
-  if (set_threads && want != current_threads) {
-    set_threads(want);
-    current_threads = want;
-  }
+  choose_threads((double)m * n * k);
   const float one = 1.0f, zero = 0.0f;
   const int lda = trans_a ? m : k, ldb = trans_b ? k : n, ldc = n;
   const char ta = trans_a ? 'T' : 'N', tb = trans_b ? 'T' : 'N';
@@ -220,5 +227,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "kernels", fn);
   napi_create_function(env, "setThreads", NAPI_AUTO_LENGTH, threads, NULL, &fn);
   napi_set_named_property(env, exports, "setThreads", fn);
+  register_row_kernels(env, exports);
+  register_attention_kernels(env, exports);
   return exports;
 }

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { swapLastTwo } from "./fast-matmul-grad.js";
+import { enableRowKernels, type NativeRows } from "./native-rows.js";
 
 /**
  * The optional native matrix product: `@vlprompt/native-blas` (an N-API addon over the system BLAS, built at
@@ -150,8 +151,9 @@ async function loadBlas(): Promise<NativeBlas | null> {
 }
 
 /**
- * Register the native matMul for `backendName` (wasm or cpu) when the addon loads. Returns the line for the
- * backend report: "matMul through native BLAS (libopenblas.so.0, Haswell kernels)" or why it is not used; null for other backends.
+ * Register the native matMul and the addon's fused row kernels (native-rows.ts) for `backendName` (wasm or cpu)
+ * when the addon loads. Returns the line for the backend report ("matMul through native BLAS (libopenblas.so.0,
+ * Haswell kernels) and fused row kernels", or why it is not used); null for other backends.
  */
 export async function enableNativeMatMul(backendName: string): Promise<string | null> {
   if (backendName !== "wasm" && backendName !== "cpu") return null;
@@ -169,7 +171,8 @@ export async function enableNativeMatMul(backendName: string): Promise<string | 
     gradientRegistered = true;
     registerDispatchingGradient();
   }
-  return `matMul through native BLAS (${describeBlas(native)})`;
+  const rows = enableRowKernels(native as unknown as Partial<NativeRows>, backendName) ? " and fused row kernels" : "";
+  return `matMul through native BLAS (${describeBlas(native)})${rows}`;
 }
 
 /** "libopenblas.so.0, Haswell kernels", saying so when the addon replaced OpenBLAS's own choice. */

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { matMulTransposed as product } from "../backend/native-matmul.js";
-import { layerNormInputGrad, quickGeluInputGrad } from "./layers.js";
+import { fusedAttentionGrad, layerNormInputGrad, quickGeluInputGrad } from "./layers.js";
 import { gatherPacked, scatterPadded, type RowPacking } from "./packing.js";
 import type { BlockWeights } from "./weights.js";
 
@@ -12,10 +12,13 @@ import type { BlockWeights } from "./weights.js";
 export interface SavedBlock {
   readonly ln1Normalized: tf.Tensor2D; // [in rows, width]
   readonly ln1Rstd: tf.Tensor2D; // [in rows, 1]
-  readonly query: tf.Tensor4D; // [batch, heads, queries, headDim], already scaled by 1/sqrt(headDim)
-  readonly keyT: tf.Tensor4D; // [batch, heads, headDim, tokens]
-  readonly values: tf.Tensor4D; // [batch, heads, tokens, headDim]
   readonly probs: tf.Tensor4D; // [batch, heads, queries, tokens]
+  /** Composed attention's heads. */
+  readonly query?: tf.Tensor4D; // [batch, heads, queries, headDim], already scaled by 1/sqrt(headDim)
+  readonly keyT?: tf.Tensor4D; // [batch, heads, headDim, tokens]
+  readonly values?: tf.Tensor4D; // [batch, heads, tokens, headDim]
+  /** Or the rows the fused attention kernel read its heads from. */
+  readonly qkv?: tf.Tensor2D; // [batch * tokens, 3 * width]
   readonly ln2Normalized: tf.Tensor2D; // [out rows, width]
   readonly ln2Rstd: tf.Tensor2D; // [out rows, 1]
   readonly geluScaled: tf.Tensor2D; // [out rows, 4 * width]: 1.702 * fc output
@@ -48,7 +51,7 @@ interface BackwardChain {
 export function blockBackward(dy: tf.Tensor3D, saved: SavedBlock, block: BlockWeights, context: BackwardContext) {
   const { heads, oneHot, packing } = context;
   const [batch, queries, width] = dy.shape;
-  const tokens = saved.keyT.shape[3];
+  const tokens = saved.probs.shape[3];
   const packedOut = packing && !oneHot ? packing : undefined; // out rows packed too (not with a selection)
   const dyAll = tf.reshape(dy, [batch * queries, width]) as tf.Tensor2D;
   const dyRows = packedOut ? gatherPacked(dyAll, packedOut) : dyAll;
@@ -60,7 +63,9 @@ export function blockBackward(dy: tf.Tensor3D, saved: SavedBlock, block: BlockWe
   // Attention branch: attended = x (its out rows) + out(attn(ln_1(x)))
   const dMergedRows = product(dAttended, block.out.weightT, false, true) as tf.Tensor2D; // [out rows, width]
   const dMerged = packedOut ? scatterPadded(dMergedRows, packedOut) : dMergedRows; // [batch * queries, width]
-  const dQkvAll = attentionInputGrad(dMerged, saved, { batch, tokens, queries, heads, headDim: width / heads }, oneHot);
+  const dQkvAll = saved.qkv
+    ? fusedAttentionGrad(dMerged, saved.qkv, saved.probs, heads)
+    : attentionInputGrad(dMerged, saved, { batch, tokens, queries, heads, headDim: width / heads }, oneHot);
   const dQkv = packing ? gatherPacked(dQkvAll, packing) : dQkvAll; // [in rows, 3 * width]
   const dLn1 = product(dQkv, block.qkv.weightT, false, true) as tf.Tensor2D; // [in rows, width]
   const ln1Grad = layerNormInputGrad(dLn1, saved.ln1Normalized, saved.ln1Rstd, block.ln1.gamma) as tf.Tensor2D;
@@ -103,10 +108,10 @@ function attentionInputGrad(dMerged: tf.Tensor, saved: SavedBlock, shape: Attent
   const { batch, tokens, queries, heads, headDim } = shape;
   const dAttendedHeads = tf.transpose(tf.reshape(dMerged, [batch, queries, heads, headDim]), [0, 2, 1, 3]); // [b, h, q, d]
   const dValues = product(saved.probs, dAttendedHeads, true, false); // [b, h, t, d]
-  const dProbs = product(dAttendedHeads, saved.values, false, true); // [b, h, q, t]
+  const dProbs = product(dAttendedHeads, saved.values!, false, true); // [b, h, q, t]
   const dScores = tf.mul(saved.probs, tf.sub(dProbs, tf.sum(tf.mul(dProbs, saved.probs), -1, true)));
-  const dQuery = tf.mul(product(dScores, saved.keyT, false, true), 1 / Math.sqrt(headDim)); // d/d(unscaled q) [b, h, q, d]
-  const dKey = product(dScores, saved.query, true, false); // [b, h, t, d]
+  const dQuery = tf.mul(product(dScores, saved.keyT!, false, true), 1 / Math.sqrt(headDim)); // d/d(unscaled q) [b, h, q, d]
+  const dKey = product(dScores, saved.query!, true, false); // [b, h, t, d]
   const fromHeads = (t: tf.Tensor, rows: number) => tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [batch, rows, heads * headDim]);
   const dQ = oneHot ? product(oneHot, fromHeads(dQuery, queries), true, false) : fromHeads(dQuery, queries); // [b, t, w]
   const dQkv = tf.concat([dQ, fromHeads(dKey, tokens), fromHeads(dValues, tokens)], 2); // [b, t, 3w]

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { blockBackward, weightGrads, type SavedBlock } from "./block-backward.js";
-import { attentionFromQkv, layerNorm, layerNormParts, linear2d, quickGelu, quickGeluParts } from "./layers.js";
+import { attentionFromQkv, fusedAttention, layerNorm, layerNormParts, linear2d, quickGelu, quickGeluParts, type AttentionParts } from "./layers.js";
 import { gatherPacked, packRows, scatterPadded, unpackRows, type RowPacking } from "./packing.js";
 import type { BlockWeights, LayerNormWeights } from "./weights.js";
 
@@ -70,9 +70,17 @@ interface RowOps {
   quickGelu(x: tf.Tensor): { value: tf.Tensor; scaled?: tf.Tensor; gate?: tf.Tensor };
   pack(x: tf.Tensor2D, packing: RowPacking): tf.Tensor2D;
   unpack(x: tf.Tensor2D, packing: RowPacking): tf.Tensor2D;
+  attention: typeof attentionFromQkv;
 }
-const autodiffOps: RowOps = { layerNorm: (x, w) => ({ value: layerNorm(x, w) }), quickGelu: (x) => ({ value: quickGelu(x) }), pack: packRows, unpack: unpackRows };
-const partsOps: RowOps = { layerNorm: (x, w) => layerNormParts(x, w.gamma, w.beta), quickGelu: quickGeluParts, pack: gatherPacked, unpack: scatterPadded };
+const autodiffOps: RowOps = {
+  layerNorm: (x, w) => ({ value: layerNorm(x, w) }), quickGelu: (x) => ({ value: quickGelu(x) }), pack: packRows, unpack: unpackRows, attention: attentionFromQkv,
+};
+const partsOps: RowOps = {
+  layerNorm: (x, w) => layerNormParts(x, w.gamma, w.beta), quickGelu: quickGeluParts, pack: gatherPacked, unpack: scatterPadded,
+  // The fused kernel where the backend has it, except for a row selection (the last block), which stays composed.
+  attention: (qkv, batch, heads, mask, queryRows): AttentionParts =>
+    (!queryRows && fusedAttention(qkv, batch, heads, mask)) || attentionFromQkv(qkv, batch, heads, mask, queryRows),
+};
 
 /**
  * x + attn(ln_1(x)), then + mlp(ln_2(x)), and what the backward needs. Rows are flattened: the block's "rows" are
@@ -87,7 +95,7 @@ function blockForward(x: tf.Tensor3D, block: BlockWeights, heads: number, option
   const ln1 = ops.layerNorm(inRows, block.ln1);
   const qkvRows = linear2d(ln1.value as tf.Tensor2D, block.qkv); // [rows, 3 * width]
   const qkv = packing ? ops.unpack(qkvRows, packing) : qkvRows; // [batch * tokens, 3 * width]
-  const attention = attentionFromQkv(qkv, batch, heads, select ? select.mask : mask, select?.oneHot);
+  const attention = ops.attention(qkv, batch, heads, select ? select.mask : mask, select?.oneHot);
   const residual = select ? (tf.reshape(tf.matMul(select.oneHot, x), [batch, width]) as tf.Tensor2D) : inRows;
   const merged = packing && !select ? ops.pack(attention.merged, packing) : attention.merged; // [out rows, width]
   const attended = tf.add(residual, linear2d(merged, block.out)) as tf.Tensor2D;
@@ -109,7 +117,8 @@ export function composedResidualBlock(x: tf.Tensor3D, block: BlockWeights, heads
   return blockForward(x, block, heads, options, autodiffOps).value;
 }
 
-const inputSaved = ["ln1Normalized", "ln1Rstd", "query", "keyT", "values", "probs", "ln2Normalized", "ln2Rstd", "geluScaled", "geluGate"] as const;
+/** What the backward reads (attention's query, keyT and values, or qkv: whichever its forward made). */
+const inputSaved = ["ln1Normalized", "ln1Rstd", "query", "keyT", "values", "qkv", "probs", "ln2Normalized", "ln2Rstd", "geluScaled", "geluGate"] as const;
 const weightSaved = [...inputSaved, "ln1Value", "merged", "ln2Value", "geluValue"] as const;
 
 /** A block's twelve weights in the order the differentiable op takes them (after x) and returns their gradients. */
@@ -132,11 +141,11 @@ export function blockFromList([g1, b1, qkvW, qkvB, outW, outB, g2, b2, fcW, fcB,
  * frozen weights are a ClipModel's and outlive the backward pass.
  */
 function blockOp(block: BlockWeights, heads: number, options: BlockOptions, withWeights: boolean) {
-  const names = withWeights ? weightSaved : inputSaved;
   const { select, packing } = options;
   return tf.customGrad(((...args: tf.Tensor[]) => {
     const save = args.pop() as unknown as tf.GradSaveFunc;
     const { value, saved } = blockForward(args[0] as tf.Tensor3D, block, heads, options, partsOps);
+    const names = (withWeights ? weightSaved : inputSaved).filter((name) => saved[name] !== undefined);
     const extras = [...(select ? [select.oneHot] : []), ...(packing ? [packing.packed, packing.padded] : [])];
     save([...names.map((name) => saved[name]!), ...(withWeights ? args.slice(1) : []), ...extras]);
     return {

@@ -1,12 +1,25 @@
 import * as tf from "@tensorflow/tfjs";
+import { rowKernelNames, rowKernelsActive } from "../backend/native-rows.js";
 import type { BlockWeights, LayerNormWeights, Linear } from "./weights.js";
 
 /** Building blocks of CLIP's transformer (openai/CLIP model.py), batch-first: x is [batch, tokens, width]. */
 
 const LAYER_NORM_EPS = 1e-5;
 
-/** LayerNorm's forward ((x - mean) * rsqrt(var + eps) * gamma + beta) and what its backward needs. */
+/** A fused native kernel's outputs (backend/native-rows.ts), on backends that have it and float32 inputs. */
+function fused(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, number> = {}): tf.Tensor[] | null {
+  if (!rowKernelsActive() || Object.values(inputs).some((t) => t.dtype !== "float32")) return null;
+  const out = tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap);
+  return Array.isArray(out) ? out : [out as tf.Tensor];
+}
+
+/**
+ * LayerNorm's forward ((x - mean) * rsqrt(var + eps) * gamma + beta) and what its backward needs. One fused kernel
+ * where the backend has it (no tfjs gradient: call it inside a custom-gradient op), else composed tfjs ops.
+ */
 export function layerNormParts(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): { value: tf.Tensor; normalized: tf.Tensor; rstd: tf.Tensor } {
+  const kernel = fused(rowKernelNames.layerNorm, { x, gamma, beta }, { epsilon: LAYER_NORM_EPS });
+  if (kernel) return { value: kernel[0]!, normalized: kernel[1]!, rstd: kernel[2]! };
   // tf.moments's arithmetic without its float32 cast (a copy on wasm), and x - mean computed once.
   const centred = tf.sub(x, tf.mean(x, -1, true)); // [..., width]
   const variance = tf.mean(tf.square(centred), -1, true);
@@ -17,6 +30,8 @@ export function layerNormParts(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor):
 
 /** LayerNorm's input gradient: rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = dy * gamma. */
 export function layerNormInputGrad(dy: tf.Tensor, normalized: tf.Tensor, rstd: tf.Tensor, gamma: tf.Tensor): tf.Tensor {
+  const kernel = fused(rowKernelNames.layerNormGrad, { dy, normalized, rstd, gamma });
+  if (kernel) return kernel[0]!;
   const dxhat = tf.mul(dy, gamma);
   const centred = tf.sub(dxhat, tf.mean(dxhat, -1, true));
   return tf.mul(rstd, tf.sub(centred, tf.mul(normalized, tf.mean(tf.mul(dxhat, normalized), -1, true))));
@@ -48,8 +63,10 @@ export function linear2d(x: tf.Tensor2D, { weightT, bias }: Linear): tf.Tensor2D
   return tf.add(tf.matMul(x, weightT), bias);
 }
 
-/** QuickGELU's forward x * sigmoid(1.702 x) and what its backward needs. */
+/** QuickGELU's forward x * sigmoid(1.702 x) and what its backward needs (fused where the backend has it). */
 export function quickGeluParts(x: tf.Tensor): { value: tf.Tensor; scaled: tf.Tensor; gate: tf.Tensor } {
+  const kernel = fused(rowKernelNames.quickGelu, { x });
+  if (kernel) return { value: kernel[0]!, scaled: kernel[1]!, gate: kernel[2]! };
   const scaled = tf.mul(x, 1.702);
   const gate = tf.sigmoid(scaled);
   return { value: tf.mul(x, gate), scaled, gate };
@@ -57,6 +74,8 @@ export function quickGeluParts(x: tf.Tensor): { value: tf.Tensor; scaled: tf.Ten
 
 /** QuickGELU's input gradient: dy * s * (1 + 1.702 x (1 - s)), s = sigmoid(1.702 x). */
 export function quickGeluInputGrad(dy: tf.Tensor, scaled: tf.Tensor, gate: tf.Tensor): tf.Tensor {
+  const kernel = fused(rowKernelNames.quickGeluGrad, { dy, scaled, gate });
+  if (kernel) return kernel[0]!;
   return tf.mul(dy, tf.mul(gate, tf.add(1, tf.mul(scaled, tf.sub(1, gate)))));
 }
 
@@ -74,19 +93,41 @@ export function quickGelu(x: tf.Tensor): tf.Tensor {
   return quickGeluOp(x);
 }
 
-/** Additive causal mask [tokens, tokens]: 0 on and below the diagonal, -inf above. */
+/** Additive causal mask [tokens, tokens]: 0 on and below the diagonal, -inf above (one upload, not ~45 kernels). */
 export function causalMask(tokens: number): tf.Tensor2D {
-  const lower = tf.linalg.bandPart(tf.ones([tokens, tokens]), -1, 0);
-  return tf.where(tf.cast(lower, "bool"), tf.zerosLike(lower), tf.fill([tokens, tokens], -Infinity)) as tf.Tensor2D;
+  const mask = new Float32Array(tokens * tokens);
+  for (let row = 0; row < tokens; row++) mask.fill(-Infinity, row * tokens + row + 1, (row + 1) * tokens);
+  return tf.tensor2d(mask, [tokens, tokens]);
 }
 
-/** What attention's backward needs: q (scaled) and v as [b, h, t, d], k as [b, h, d, t], softmax [b, h, q, t]. */
+/**
+ * What attention's backward needs: the softmax [b, h, q, t], and q (scaled) and v as [b, h, t, d], k as
+ * [b, h, d, t] (composed), or the qkv rows the fused kernel read its heads from.
+ */
 export interface AttentionParts {
   readonly merged: tf.Tensor2D; // [batch * queries, width]: the heads merged, the out projection's input
-  readonly query: tf.Tensor4D;
-  readonly keyT: tf.Tensor4D;
-  readonly values: tf.Tensor4D;
   readonly probs: tf.Tensor4D;
+  readonly query?: tf.Tensor4D;
+  readonly keyT?: tf.Tensor4D;
+  readonly values?: tf.Tensor4D;
+  readonly qkv?: tf.Tensor2D; // [batch * tokens, 3 * width]
+}
+
+/**
+ * attentionFromQkv without a row selection as one fused kernel, where the backend has it (no tfjs gradient: call
+ * it inside a custom-gradient op); null elsewhere.
+ */
+export function fusedAttention(qkv: tf.Tensor2D, batch: number, heads: number, mask?: tf.Tensor): AttentionParts | null {
+  if (mask && mask.rank !== 2) return null;
+  const kernel = fused(rowKernelNames.attention, mask ? { qkv, mask } : { qkv }, { batch, heads });
+  return kernel ? { merged: kernel[0] as tf.Tensor2D, probs: kernel[1] as tf.Tensor4D, qkv } : null;
+}
+
+/** fusedAttention's input gradient: d(qkv) [batch * tokens, 3 * width] from d(merged) [batch * tokens, width]. */
+export function fusedAttentionGrad(dMerged: tf.Tensor2D, qkv: tf.Tensor2D, probs: tf.Tensor4D, heads: number): tf.Tensor2D {
+  const kernel = fused(rowKernelNames.attentionGrad, { dMerged, qkv, probs }, { batch: probs.shape[0], heads });
+  if (!kernel) throw new Error("vlprompt: fusedAttentionGrad needs the fused kernels that ran its forward");
+  return kernel[0] as tf.Tensor2D;
 }
 
 /**

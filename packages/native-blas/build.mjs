@@ -34,7 +34,7 @@ const compiler = process.env.CC || "cc";
 const flags = process.platform === "darwin" ? ["-bundle", "-undefined", "dynamic_lookup"] : ["-shared", "-fPIC"];
 mkdirSync(join(here, "build"), { recursive: true });
 try {
-  execFileSync(compiler, ["-O2", "-std=c11", ...flags, `-I${include}`, join(here, "src", "blas.c"), join(here, "src", "rows.c"), join(here, "src", "attention.c"), "-o", output, "-ldl", "-lm"], { stdio: "inherit" });
+  execFileSync(compiler, ["-O3", "-fno-math-errno", "-fno-trapping-math", "-std=c11", ...flags, `-I${include}`, join(here, "src", "blas.c"), join(here, "src", "rows.c"), join(here, "src", "attention.c"), "-o", output, "-ldl", "-lm"], { stdio: "inherit" });
 } catch (error) {
   skip(`${compiler} failed: ${error.message.split("\n")[0]}`);
 }

@@ -22,5 +22,8 @@ export interface NativeBlas {
   // typed and documented where vlprompt registers them (packages/core/src/backend/native-rows.ts).
 }
 
+/** The addon with a BLAS, or null (whyUnavailable() says why). */
 export function loadNativeBlas(): NativeBlas | null;
+/** The addon whenever it is built and loads, with or without a BLAS (library() is then null). */
+export function loadNativeAddon(): NativeBlas | null;
 export function whyUnavailable(): string;

@@ -1,7 +1,8 @@
 /*
  * Multi-head self-attention for tfjs's wasm and cpu backends, forward and input gradient, straight from the qkv
  * projection's rows: every head is a strided view of [batch * tokens, 3 * width] (columns q | k | v), so there is
- * no split, transpose or merge; the products go through the BLAS (blas.c, vlp_gemm) with row strides.
+ * no split, transpose or merge; the products go through the BLAS (blas.c, vlp_gemm; a plain loop without one)
+ * with row strides.
  * The maths is torch.nn.MultiheadAttention's (tfjs composition in clip/layers.ts attentionFromQkv):
  *   scores = (q / sqrt(d)) k^T + mask, probs = softmax(scores), out = probs v   (per sequence and head)
  *   attention(batch, tokens, heads, headDim, qkv, mask|null, merged, probs)
@@ -70,14 +71,15 @@ static void backward_lengths(const Shape* s, size_t* need) {
 }
 
 /* Row-wise softmax of a [rows, cols] block in place, after adding `mask` ([rows, cols]) when given. */
-static void softmax_rows(float* x, const float* mask, int rows, int cols) {
+VLP_SIMD static void softmax_rows(float* x, const float* mask, int rows, int cols) {
   for (int r = 0; r < rows; r++) {
     float* row = x + (size_t)r * cols;
     if (mask) for (int j = 0; j < cols; j++) row[j] += mask[(size_t)r * cols + j];
     float top = -INFINITY;
     for (int j = 0; j < cols; j++) top = row[j] > top ? row[j] : top;
+    for (int j = 0; j < cols; j++) row[j] = vlp_expf(row[j] - top); /* vectorizes apart from the sum */
     float sum = 0;
-    for (int j = 0; j < cols; j++) sum += (row[j] = expf(row[j] - top));
+    for (int j = 0; j < cols; j++) sum += row[j];
     for (int j = 0; j < cols; j++) row[j] /= sum;
   }
 }
@@ -95,19 +97,16 @@ static napi_value attention(napi_env env, napi_callback_info info) {
     for (int h = 0; h < s.heads; h++) {
       const float *q = rows + h * d, *k = rows + w + h * d, *v = rows + 2 * w + h * d;
       float* p = probs + ((size_t)b * s.heads + h) * t * t;
-      if (!vlp_gemm(0, 1, t, t, d, scale, q, stride, k, stride, 0.0f, p, t)) goto no_blas;
+      vlp_gemm(0, 1, t, t, d, scale, q, stride, k, stride, 0.0f, p, t);
       softmax_rows(p, mask, t, t);
       vlp_gemm(0, 0, t, d, t, 1.0f, p, t, v, stride, 0.0f, merged + (size_t)b * t * w + h * d, w);
     }
   }
   return NULL;
-no_blas:
-  napi_throw_error(env, NULL, "vlprompt_blas: no BLAS library with sgemm_ found");
-  return NULL;
 }
 
 /* dScores = probs * (dProbs - rowsum(dProbs * probs)), in place over dProbs [rows, cols]. */
-static void softmax_backward(float* dprobs, const float* p, int rows, int cols) {
+VLP_SIMD static void softmax_backward(float* dprobs, const float* p, int rows, int cols) {
   for (int r = 0; r < rows; r++) {
     float *dr = dprobs + (size_t)r * cols;
     const float* pr = p + (size_t)r * cols;
@@ -130,14 +129,13 @@ static napi_value attention_grad(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "vlprompt_blas: out of memory in attentionGrad");
     return NULL;
   }
-  int ok = 1;
-  for (int b = 0; b < s.batch && ok; b++) {
+  for (int b = 0; b < s.batch; b++) {
     const float* rows = qkv + (size_t)b * t * stride;
     float* drows = dqkv + (size_t)b * t * stride;
-    for (int h = 0; h < s.heads && ok; h++) {
+    for (int h = 0; h < s.heads; h++) {
       const float *q = rows + h * d, *k = rows + w + h * d, *v = rows + 2 * w + h * d;
       const float *dout = dmerged + (size_t)b * t * w + h * d, *p = probs + ((size_t)b * s.heads + h) * t * t;
-      ok = vlp_gemm(1, 0, t, d, t, 1.0f, p, t, dout, w, 0.0f, drows + 2 * w + h * d, stride); /* dv = p^T dout */
+      vlp_gemm(1, 0, t, d, t, 1.0f, p, t, dout, w, 0.0f, drows + 2 * w + h * d, stride); /* dv = p^T dout */
       vlp_gemm(0, 1, t, t, d, 1.0f, dout, w, v, stride, 0.0f, dscores, t);                    /* dprobs = dout v^T */
       softmax_backward(dscores, p, t, t);
       vlp_gemm(0, 0, t, d, t, scale, dscores, t, k, stride, 0.0f, drows + h * d, stride);     /* dq */
@@ -145,7 +143,6 @@ static napi_value attention_grad(napi_env env, napi_callback_info info) {
     }
   }
   free(dscores);
-  if (!ok) napi_throw_error(env, NULL, "vlprompt_blas: no BLAS library with sgemm_ found");
   return NULL;
 }
 

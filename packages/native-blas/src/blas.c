@@ -3,8 +3,8 @@
  * gemm(transA, transB, batch, m, n, k, a, strideA, b, strideB, c, strideC)
  *   for i < batch: C_i[m x n] = op(A_i) . op(B_i), row-major, op = transpose when the flag is set;
  *   A_i starts at a[i * strideA] (stored k x m when transposed, else m x k), likewise B_i; stride 0 broadcasts.
- * The BLAS is found at run time (dlopen): OpenBLAS first, then any libblas.so.3; the Fortran sgemm_ entry point
- * exists in every BLAS. Row-major C = op(A) op(B) is computed as column-major C^T = op(B)^T op(A)^T.
+ * The BLAS is found at run time (dlopen): OpenBLAS first, then any libblas.so.3, or the library VLPROMPT_BLAS_LIBRARY
+ * names ("none" for no BLAS); the Fortran sgemm_ entry point exists in every BLAS. Row-major C = op(A) op(B) is computed as column-major C^T = op(B)^T op(A)^T.
  *
  * OpenBLAS built with DYNAMIC_ARCH (Debian's) picks its kernels from the CPU model at load time, and a model it
  * does not know gets the generic SSE3 "Prescott" kernels: OpenBLAS 0.3.21 takes a 5th-generation Xeon (family 6,
@@ -88,17 +88,24 @@ static void* open_blas(const char* name) {
   return handle;
 }
 
+/* VLPROMPT_BLAS_LIBRARY names the library to open instead of the candidates ("none": no BLAS, the plain loop). */
 static int load_blas(void) {
-  if (sgemm) return 1;
-  for (int i = 0; candidates[i]; i++) {
-    void* handle = open_blas(candidates[i]);
+  static int tried = 0;
+  if (sgemm || tried) return sgemm != NULL;
+  tried = 1;
+  const char* chosen = getenv("VLPROMPT_BLAS_LIBRARY");
+  const char* only[] = {chosen, NULL};
+  const char** names = chosen && *chosen ? only : candidates;
+  if (chosen && strcmp(chosen, "none") == 0) return 0;
+  for (int i = 0; names[i]; i++) {
+    void* handle = open_blas(names[i]);
     if (!handle) continue;
     sgemm = (sgemm_fn)dlsym(handle, "sgemm_");
     set_threads = (set_threads_fn)dlsym(handle, "openblas_set_num_threads");
     get_threads_fn get_threads = (get_threads_fn)dlsym(handle, "openblas_get_num_threads");
     max_threads = get_threads ? get_threads() : 1;
     current_threads = max_threads;
-    strncpy(library, candidates[i], sizeof(library) - 1);
+    strncpy(library, names[i], sizeof(library) - 1);
     return 1;
   }
   return 0;
@@ -113,14 +120,37 @@ static void choose_threads(double mnk) {
   }
 }
 
-int vlp_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
-             float beta, float* c, int ldc) {
-  if (!load_blas()) return 0;
-  if (m == 0 || n == 0) return 1;
+/* The loop the products fall back to without a BLAS (the fused attention kernels still work, only slower):
+ * row-major, rows of C accumulated as axpys over B's rows, or as dot products with B's rows when B is transposed. */
+VLP_SIMD static void plain_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float* a, int lda,
+                       const float* b, int ldb, float beta, float* c, int ldc) {
+  for (int i = 0; i < m; i++) {
+    float* ci = c + (size_t)i * ldc;
+    for (int j = 0; j < n; j++) ci[j] = beta == 0.0f ? 0.0f : beta * ci[j];
+    for (int p = 0; p < k && !trans_b; p++) {
+      const float aip = alpha * (trans_a ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]);
+      const float* bp = b + (size_t)p * ldb;
+      for (int j = 0; j < n; j++) ci[j] += aip * bp[j];
+    }
+    for (int j = 0; j < n && trans_b; j++) {
+      const float* bj = b + (size_t)j * ldb;
+      float sum = 0.0f;
+      for (int p = 0; p < k; p++) sum += (trans_a ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]) * bj[p];
+      ci[j] += alpha * sum;
+    }
+  }
+}
+
+void vlp_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
+              float beta, float* c, int ldc) {
+  if (m == 0 || n == 0) return;
+  if (!load_blas()) {
+    plain_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
   choose_threads((double)m * n * k);
   const char ta = trans_a ? 'T' : 'N', tb = trans_b ? 'T' : 'N';
   sgemm(&tb, &ta, &n, &m, &k, &alpha, b, &ldb, a, &lda, &beta, c, &ldc); /* column-major C^T = op(B)^T op(A)^T */
-  return 1;
 }
 
 #define CHECK(call)                                                      \

@@ -2,7 +2,8 @@
  * Fused row kernels for tfjs's wasm and cpu backends: LayerNorm over the last axis and QuickGELU, forward and
  * input gradient, each one pass over memory instead of 3-9 tfjs kernels (every tfjs kernel costs 10-15 us of
  * bookkeeping before its arithmetic). The arithmetic is the composed ops' in float32, except that LayerNorm's
- * row sums accumulate in double.
+ * row sums accumulate in double and exp is vlp_expf (addon.h). The loops are vectorized, with AVX2 clones where
+ * the compiler and CPU have them (VLP_SIMD).
  *   layerNorm(rows, width, eps, x, gamma, beta, out, normalized, rstd)
  *       normalized = (x - mean) * rstd, rstd = 1 / sqrt(var + eps) (one per row), out = normalized * gamma + beta
  *   layerNormGrad(rows, width, dy, normalized, rstd, gamma, dx)
@@ -65,33 +66,75 @@ static const size_t* flat_lengths(const int32_t* s) {
   return lengths;
 }
 
+/* Sums of a row in double, eight independent partial sums (one add chain would wait on every add's latency). */
+VLP_SIMD static double row_sum(int32_t n, const float* restrict x) {
+  double part[8] = {0};
+  int32_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++) part[l] += x[i + l];
+  for (; i < n; i++) part[0] += x[i];
+  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
+/* sum((x - mean)^2) and sum(x * y), the same way. */
+VLP_SIMD static double row_squares(int32_t n, const float* restrict x, float mean) {
+  double part[8] = {0};
+  int32_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++) {
+      const double centred = x[i + l] - mean;
+      part[l] += centred * centred;
+    }
+  for (; i < n; i++) part[0] += (double)(x[i] - mean) * (x[i] - mean);
+  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
+VLP_SIMD static void normalize_row(int32_t n, const float* restrict x, float mean, float inv, const float* restrict gamma,
+                                   const float* restrict beta, float* restrict normalized, float* restrict out) {
+  for (int32_t i = 0; i < n; i++) {
+    normalized[i] = (x[i] - mean) * inv;
+    out[i] = normalized[i] * gamma[i] + beta[i];
+  }
+}
+
 static napi_value layer_norm(napi_env env, napi_callback_info info) {
   int32_t s[2];
   double eps = 0;
   float* a[6];
   if (!read_args(env, info, 2, 1, s, &eps, 6, a, norm_lengths)) return NULL;
   const int32_t rows = s[0], width = s[1];
-  const float *x = a[0], *gamma = a[1], *beta = a[2];
-  float *out = a[3], *normalized = a[4], *rstd = a[5];
   for (int32_t r = 0; r < rows && width > 0; r++) {
-    const float* xr = x + (size_t)r * width;
-    double sum = 0;
-    for (int32_t i = 0; i < width; i++) sum += xr[i];
-    const float mean = (float)(sum / width);
-    double squares = 0;
-    for (int32_t i = 0; i < width; i++) {
-      const float centred = xr[i] - mean;
-      squares += (double)centred * centred;
-    }
-    const float inv = 1.0f / sqrtf((float)(squares / width) + (float)eps);
-    rstd[r] = inv;
-    float *nr = normalized + (size_t)r * width, *outr = out + (size_t)r * width;
-    for (int32_t i = 0; i < width; i++) {
-      nr[i] = (xr[i] - mean) * inv;
-      outr[i] = nr[i] * gamma[i] + beta[i];
-    }
+    const size_t at = (size_t)r * width;
+    const float mean = (float)(row_sum(width, a[0] + at) / width);
+    const float inv = 1.0f / sqrtf((float)(row_squares(width, a[0] + at, mean) / width) + (float)eps);
+    a[5][r] = inv;
+    normalize_row(width, a[0] + at, mean, inv, a[1], a[2], a[4] + at, a[3] + at);
   }
   return NULL;
+}
+
+/* g = dy * gamma into `g`, returning sum(g) and sum(g * normalized) in double. */
+VLP_SIMD static void scaled_sums(int32_t n, const float* restrict dy, const float* restrict gamma, const float* restrict normalized,
+                                 float* restrict g, double* sum, double* dot) {
+  double sums[8] = {0}, dots[8] = {0};
+  int32_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++) {
+      g[i + l] = dy[i + l] * gamma[i + l];
+      sums[l] += g[i + l];
+      dots[l] += (double)g[i + l] * normalized[i + l];
+    }
+  for (; i < n; i++) {
+    g[i] = dy[i] * gamma[i];
+    sums[0] += g[i];
+    dots[0] += (double)g[i] * normalized[i];
+  }
+  *sum = ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
+  *dot = ((dots[0] + dots[1]) + (dots[2] + dots[3])) + ((dots[4] + dots[5]) + (dots[6] + dots[7]));
+}
+
+VLP_SIMD static void norm_grad_row(int32_t n, float inv, float mean, float mean_dot, const float* restrict normalized, float* restrict gdx) {
+  for (int32_t i = 0; i < n; i++) gdx[i] = inv * ((gdx[i] - mean) - normalized[i] * mean_dot);
 }
 
 static napi_value layer_norm_grad(napi_env env, napi_callback_info info) {
@@ -100,43 +143,45 @@ static napi_value layer_norm_grad(napi_env env, napi_callback_info info) {
   if (!read_args(env, info, 2, 0, s, NULL, 5, a, norm_grad_lengths)) return NULL;
   const int32_t rows = s[0], width = s[1];
   const float *dy = a[0], *normalized = a[1], *rstd = a[2], *gamma = a[3];
-  float* dx = a[4];
+  float* dx = a[4]; /* first holds g = dy * gamma, then the gradient */
   for (int32_t r = 0; r < rows && width > 0; r++) {
-    const float *dyr = dy + (size_t)r * width, *nr = normalized + (size_t)r * width;
-    double sum = 0, dot = 0;
-    for (int32_t i = 0; i < width; i++) {
-      const float g = dyr[i] * gamma[i];
-      sum += g;
-      dot += (double)g * nr[i];
-    }
-    const float mean = (float)(sum / width), meanDot = (float)(dot / width), inv = rstd[r];
-    float* dxr = dx + (size_t)r * width;
-    for (int32_t i = 0; i < width; i++) dxr[i] = inv * ((dyr[i] * gamma[i] - mean) - nr[i] * meanDot);
+    const size_t at = (size_t)r * width;
+    double sum, dot;
+    scaled_sums(width, dy + at, gamma, normalized + at, dx + at, &sum, &dot);
+    norm_grad_row(width, rstd[r], (float)(sum / width), (float)(dot / width), normalized + at, dx + at);
   }
   return NULL;
+}
+
+/* Separate (restrict) arrays and vlp_expf (addon.h) let the compiler vectorize the loop. */
+VLP_SIMD static void quick_gelu_rows(int32_t count, const float* restrict x, float* restrict out, float* restrict scaled,
+                                     float* restrict gate) {
+  for (int32_t i = 0; i < count; i++) {
+    const float s = x[i] * 1.702f, g = 1.0f / (1.0f + vlp_expf(-s));
+    scaled[i] = s;
+    gate[i] = g;
+    out[i] = x[i] * g;
+  }
 }
 
 static napi_value quick_gelu(napi_env env, napi_callback_info info) {
   int32_t s[1];
   float* a[4];
   if (!read_args(env, info, 1, 0, s, NULL, 4, a, flat_lengths)) return NULL;
-  const float* x = a[0];
-  float *out = a[1], *scaled = a[2], *gate = a[3];
-  for (int32_t i = 0; i < s[0]; i++) {
-    scaled[i] = x[i] * 1.702f;
-    gate[i] = 1.0f / (1.0f + expf(-scaled[i]));
-    out[i] = x[i] * gate[i];
-  }
+  quick_gelu_rows(s[0], a[0], a[1], a[2], a[3]);
   return NULL;
+}
+
+VLP_SIMD static void quick_gelu_grad_rows(int32_t count, const float* restrict dy, const float* restrict scaled,
+                                          const float* restrict gate, float* restrict dx) {
+  for (int32_t i = 0; i < count; i++) dx[i] = dy[i] * (gate[i] * (1.0f + scaled[i] * (1.0f - gate[i])));
 }
 
 static napi_value quick_gelu_grad(napi_env env, napi_callback_info info) {
   int32_t s[1];
   float* a[4];
   if (!read_args(env, info, 1, 0, s, NULL, 4, a, flat_lengths)) return NULL;
-  const float *dy = a[0], *scaled = a[1], *gate = a[2];
-  float* dx = a[3];
-  for (int32_t i = 0; i < s[0]; i++) dx[i] = dy[i] * (gate[i] * (1.0f + scaled[i] * (1.0f - gate[i])));
+  quick_gelu_grad_rows(s[0], a[0], a[1], a[2], a[3]);
   return NULL;
 }
 

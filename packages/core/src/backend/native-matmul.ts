@@ -134,35 +134,39 @@ function registerDispatchingGradient(): void {
 }
 
 let gradientRegistered = false;
-let blas: NativeBlas | null | undefined;
+let addon: { blas: NativeBlas | null; rows: NativeBlas | null } | undefined;
 let unavailable = "";
 
-async function loadBlas(): Promise<NativeBlas | null> {
-  if (blas !== undefined) return blas;
-  blas = null;
+/** The addon with a BLAS (for matMul), and the addon whenever it loads (for the fused row kernels, BLAS or not). */
+async function loadAddon(): Promise<{ blas: NativeBlas | null; rows: NativeBlas | null }> {
+  if (addon !== undefined) return addon;
+  addon = { blas: null, rows: null };
   try {
-    const addon = (await import("@vlprompt/native-blas" as string)) as { loadNativeBlas(): NativeBlas | null; whyUnavailable(): string };
-    blas = addon.loadNativeBlas();
-    if (!blas) unavailable = addon.whyUnavailable();
+    type Package = { loadNativeBlas(): NativeBlas | null; loadNativeAddon?(): NativeBlas | null; whyUnavailable(): string };
+    const loaded = (await import("@vlprompt/native-blas" as string)) as Package;
+    addon = { blas: loaded.loadNativeBlas(), rows: loaded.loadNativeAddon?.() ?? null };
+    if (!addon.blas) unavailable = loaded.whyUnavailable();
   } catch {
     unavailable = "the optional package @vlprompt/native-blas is not installed";
   }
-  return blas;
+  return addon;
 }
 
 /**
  * Register the native matMul and the addon's fused row kernels (native-rows.ts) for `backendName` (wasm or cpu)
  * when the addon loads. Returns the line for the backend report ("matMul through native BLAS (libopenblas.so.0,
- * Haswell kernels) and fused row kernels", or why it is not used); null for other backends.
+ * Haswell kernels) and fused row kernels"; without a BLAS "native BLAS skipped (why); fused row kernels"; or why
+ * nothing native is used); null for other backends.
  */
 export async function enableNativeMatMul(backendName: string): Promise<string | null> {
   if (backendName !== "wasm" && backendName !== "cpu") return null;
   if (process.env.VLPROMPT_NATIVE_BLAS === "0") return "native BLAS off (VLPROMPT_NATIVE_BLAS=0)";
-  const native = await loadBlas();
-  if (!native) return `native BLAS skipped (${unavailable})`;
+  const { blas: native, rows: rowAddon } = await loadAddon();
+  const rows = rowAddon !== null && enableRowKernels(rowAddon as unknown as Partial<NativeRows>, backendName);
+  if (!native) return `native BLAS skipped (${unavailable})${rows ? "; fused row kernels" : ""}`;
   if (!nativeBackends.has(backendName)) {
     const original = tf.getKernel(tf.BatchMatMul, backendName);
-    if (!original) return `native BLAS skipped (no BatchMatMul kernel on ${backendName})`;
+    if (!original) return `native BLAS skipped (no BatchMatMul kernel on ${backendName})${rows ? "; fused row kernels" : ""}`;
     tf.unregisterKernel(tf.BatchMatMul, backendName);
     tf.registerKernel({ kernelName: tf.BatchMatMul, backendName, kernelFunc: nativeKernel(native, backendName, original) });
     nativeBackends.add(backendName);
@@ -171,8 +175,7 @@ export async function enableNativeMatMul(backendName: string): Promise<string | 
     gradientRegistered = true;
     registerDispatchingGradient();
   }
-  const rows = enableRowKernels(native as unknown as Partial<NativeRows>, backendName) ? " and fused row kernels" : "";
-  return `matMul through native BLAS (${describeBlas(native)})${rows}`;
+  return `matMul through native BLAS (${describeBlas(native)})${rows ? " and fused row kernels" : ""}`;
 }
 
 /** "libopenblas.so.0, Haswell kernels", saying so when the addon replaced OpenBLAS's own choice. */

@@ -88,13 +88,14 @@ export interface E2eResult {
   readonly runs: number[];
   readonly steps: number;
   readonly finalLoss: number;
-  /** [step, numTensors, rssMb] at every epoch end. */
+  /** [step, numTensors, rssMb] at every 20th epoch's end and the last's, after a full collection. */
   readonly memory: [number, number, number][];
 }
 
 export async function e2eTrain(backbone: Backbone, dataset: ClassificationDataset): Promise<E2eResult> {
   const learner = coop.create(coop.parseOptions(), { backbone, classNames: dataset.classNames, rng: new Rng(0) });
   const memory: [number, number, number][] = [];
+  const recipe = e2eRecipe();
   let steps = 0;
   let finalLoss = NaN;
   const start = performance.now();
@@ -102,7 +103,7 @@ export async function e2eTrain(backbone: Backbone, dataset: ClassificationDatase
     backbone,
     learner,
     dataset,
-    recipe: e2eRecipe(),
+    recipe,
     seed: 1,
     hooks: [
       {
@@ -111,7 +112,11 @@ export async function e2eTrain(backbone: Backbone, dataset: ClassificationDatase
           steps++;
           finalLoss = context.loss;
         },
-        onEpochEnd: () => {
+        onEpochEnd: (context) => {
+          // Every 20th epoch and the last, after a full collection (the worker runs with --expose-gc): V8 collects
+          // when it likes, so RSS sampled without one swings by 10-15% with no leak (docs/benchmarks.md).
+          if ((context.epoch + 1) % 20 !== 0 && context.epoch + 1 !== recipe.epochs) return;
+          (globalThis as { gc?: () => void }).gc?.();
           memory.push([steps, tf.memory().numTensors, process.memoryUsage().rss / 2 ** 20]);
         },
       },

@@ -118,7 +118,7 @@ function runChild(command: string, args: string[], marker: string, timeoutMs: nu
 }
 
 const tsSide = (workload: string, spec: string, env: NodeJS.ProcessEnv = process.env) =>
-  runChild(process.execPath, ["--conditions=source", "--import", "tsx", join(here, "ts-worker.ts"), workload, spec], "BENCH_RESULT ", 1_800_000, env);
+  runChild(process.execPath, ["--conditions=source", "--expose-gc", "--import", "tsx", join(here, "ts-worker.ts"), workload, spec], "BENCH_RESULT ", 1_800_000, env);
 
 const torchSide = (workload: string, spec: string, options: { threads: number; torchDevice: string; torchEnv: string; torchEotCut: boolean }) =>
   runChild(

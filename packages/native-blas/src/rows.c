@@ -164,11 +164,16 @@ VLP_SIMD static void quick_gelu_rows(int32_t count, const float* restrict x, flo
   }
 }
 
-static napi_value quick_gelu(napi_env env, napi_callback_info info) {
+/* (count, four Float32Arrays of count floats): the count, or -1 after throwing. */
+static int32_t flat_args(napi_env env, napi_callback_info info, float** a) {
   int32_t s[1];
+  return read_args(env, info, 1, 0, s, NULL, 4, a, flat_lengths) ? s[0] : -1;
+}
+
+static napi_value quick_gelu(napi_env env, napi_callback_info info) {
   float* a[4];
-  if (!read_args(env, info, 1, 0, s, NULL, 4, a, flat_lengths)) return NULL;
-  quick_gelu_rows(s[0], a[0], a[1], a[2], a[3]);
+  const int32_t count = flat_args(env, info, a);
+  if (count >= 0) quick_gelu_rows(count, a[0], a[1], a[2], a[3]);
   return NULL;
 }
 
@@ -178,10 +183,9 @@ VLP_SIMD static void quick_gelu_grad_rows(int32_t count, const float* restrict d
 }
 
 static napi_value quick_gelu_grad(napi_env env, napi_callback_info info) {
-  int32_t s[1];
   float* a[4];
-  if (!read_args(env, info, 1, 0, s, NULL, 4, a, flat_lengths)) return NULL;
-  quick_gelu_grad_rows(s[0], a[0], a[1], a[2], a[3]);
+  const int32_t count = flat_args(env, info, a);
+  if (count >= 0) quick_gelu_grad_rows(count, a[0], a[1], a[2], a[3]);
   return NULL;
 }
 

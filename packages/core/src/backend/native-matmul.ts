@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { elementCount, type CpuBackendLike, type KernelArgs, type WasmBackendLike } from "./backend-data.js";
 import { swapLastTwo } from "./fast-matmul-grad.js";
 import { enableRowKernels, type NativeRows } from "./native-rows.js";
 
@@ -30,17 +31,7 @@ interface MatMulPlan {
   readonly strideB: number;
 }
 
-type KernelArgs = Parameters<tf.KernelFunc>[0];
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-interface CpuBackendLike {
-  data: { get(dataId: object): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
 
-const product = (dims: readonly number[]) => dims.reduce((n, d) => n * d, 1);
 
 /** op(a) . op(b) shapes, with batch broadcasting when both batches match or one side's is all ones; else null. */
 export function planMatMul(a: readonly number[], b: readonly number[], transposeA: boolean, transposeB: boolean): MatMulPlan | null {
@@ -51,13 +42,13 @@ export function planMatMul(a: readonly number[], b: readonly number[], transpose
   const n = transposeB ? b[rb - 2]! : b[rb - 1]!;
   if (k !== (transposeB ? b[rb - 1]! : b[rb - 2]!)) return null;
   const [batchA, batchB] = [a.slice(0, -2), b.slice(0, -2)];
-  const [sizeA, sizeB] = [product(batchA), product(batchB)];
+  const [sizeA, sizeB] = [elementCount(batchA), elementCount(batchB)];
   let outBatch: number[];
   if (batchA.length === batchB.length && batchA.every((d, i) => d === batchB[i])) outBatch = batchA;
   else if (sizeA === 1 && batchA.length <= batchB.length) outBatch = batchB;
   else if (sizeB === 1 && batchB.length <= batchA.length) outBatch = batchA;
   else return null;
-  return { outShape: [...outBatch, m, n], batch: product(outBatch), m, n, k, strideA: sizeA === 1 ? 0 : m * k, strideB: sizeB === 1 ? 0 : k * n };
+  return { outShape: [...outBatch, m, n], batch: elementCount(outBatch), m, n, k, strideA: sizeA === 1 ? 0 : m * k, strideB: sizeB === 1 ? 0 : k * n };
 }
 
 function nativeKernel(blas: NativeBlas, backendName: "wasm" | "cpu", original: tf.KernelConfig): tf.KernelFunc {
@@ -76,7 +67,7 @@ function nativeKernel(blas: NativeBlas, backendName: "wasm" | "cpu", original: t
       return out;
     }
     const backend = args.backend as unknown as CpuBackendLike;
-    const values = new Float32Array(product(plan.outShape));
+    const values = new Float32Array(elementCount(plan.outShape));
     if (values.length > 0) {
       blas.gemm(transposeA, transposeB, batch, m, n, k, backend.data.get(a.dataId).values, strideA, backend.data.get(b.dataId).values, strideB, values, m * n);
     }

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { elementCount, type CpuBackendLike, type KernelArgs, type WasmBackendLike } from "./backend-data.js";
 
 /**
  * Fused kernels from the native addon (@vlprompt/native-blas, src/rows.c and src/attention.c), registered as tfjs
@@ -27,17 +28,7 @@ export const rowKernelNames = {
   attentionGrad: "VlpAttentionGrad",
 } as const;
 
-type KernelArgs = Parameters<tf.KernelFunc>[0];
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-interface CpuBackendLike {
-  data: { get(dataId: object): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
 
-const size = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
 
 /**
  * A kernel whose float32 outputs (shapes from `outputShapes`) are filled by `run` from its inputs' and outputs'
@@ -62,13 +53,13 @@ function fusedKernel(
       return outputs;
     }
     const backend = args.backend as unknown as CpuBackendLike;
-    const values = shapes.map((shape) => new Float32Array(size(shape)));
+    const values = shapes.map((shape) => new Float32Array(elementCount(shape)));
     run(infos.map((info) => info && backend.data.get(info.dataId).values), values, infos, args.attrs);
     return shapes.map((shape, i) => backend.makeTensorInfo(shape, "float32", values[i]!));
   }) as tf.KernelFunc;
 }
 
-const rowsOf = (shape: readonly number[]) => [size(shape.slice(0, -1)), shape[shape.length - 1]!] as const;
+const rowsOf = (shape: readonly number[]) => [elementCount(shape.slice(0, -1)), shape[shape.length - 1]!] as const;
 
 /** The attention kernels' sizes from qkv [batch * tokens, 3 * width] and the attrs batch and heads. */
 function attentionSizes(qkv: tf.TensorInfo, attrs: KernelArgs["attrs"]) {
@@ -96,10 +87,10 @@ function kernelConfigs(native: NativeRows, backendName: "wasm" | "cpu"): tf.Kern
       native.layerNormGrad(rows, width, dy!, normalized!, rstd!, gamma!, dx!);
     }),
     kernel(rowKernelNames.quickGelu, ["x"], ([x]) => [x!.shape, x!.shape, x!.shape], ([x], [value, scaled, gate], [info]) => {
-      native.quickGelu(size(info!.shape), x!, value!, scaled!, gate!);
+      native.quickGelu(elementCount(info!.shape), x!, value!, scaled!, gate!);
     }),
     kernel(rowKernelNames.quickGeluGrad, ["dy", "scaled", "gate"], ([dy]) => [dy!.shape], ([dy, scaled, gate], [dx], [info]) => {
-      native.quickGeluGrad(size(info!.shape), dy!, scaled!, gate!, dx!);
+      native.quickGeluGrad(elementCount(info!.shape), dy!, scaled!, gate!, dx!);
     }),
     // qkv [batch * tokens, 3 * width], mask [tokens, tokens] or absent -> merged [batch * tokens, width], probs [batch, heads, tokens, tokens]
     kernel(rowKernelNames.attention, ["qkv", "mask"], ([qkv], attrs = {}) => attentionShapes(qkv!, attrs), ([qkv, mask], [merged, probs], [info], attrs) => {

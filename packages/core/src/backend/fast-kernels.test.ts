@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../tensor/rng.js";
 import { enableNativeMatMul, planMatMul } from "./native-matmul.js";
 import { initBackend } from "./select.js";
-import { copySlice, tileGradient } from "./wasm-kernels.js";
+import { copySlice, tileGradient, tileInto } from "./wasm-kernels.js";
 
 /** Plain row-major reference: op(a) . op(b) per batch entry (a, b already broadcast to the same batch). */
 function referenceMatMul(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): number[] {
@@ -41,6 +41,30 @@ describe("copySlice", () => {
       }
       expect(Array.from(out)).toEqual(expected);
     }
+  });
+});
+
+describe("tileInto", () => {
+  it("gives tf.tile's elements (on cpu) for repeats on any axes, size-1 axes and no repeats", async () => {
+    await initBackend({ backend: "cpu", log: () => {} });
+    const cases: [number[], number[]][] = [[[1, 16, 8], [10, 1, 1]], [[2, 3, 4], [1, 2, 1]], [[2, 3, 4], [3, 1, 2]], [[2, 1, 3, 2], [1, 5, 1, 1]], [[4], [3]], [[2, 3], [1, 1]], [[2, 0, 3], [2, 1, 1]]];
+    for (const [shape, reps] of cases) {
+      const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i + 1);
+      const out = new Float32Array(shape.reduce((n, d, i) => n * d * reps[i]!, 1));
+      tileInto(x, shape, reps, out);
+      const expected = tf.tidy(() => Array.from(tf.tile(tf.tensor(x, shape), reps).dataSync()));
+      expect(Array.from(out), `${shape} x ${reps}`).toEqual(expected);
+    }
+  });
+
+  it("is the wasm Tile and broadcastTo kernel: the same values as on cpu", async () => {
+    const x = random([1, 3, 5], 9);
+    const expected = tf.tidy(() => [Array.from(tf.tile(x, [4, 2, 1]).dataSync()), Array.from(tf.broadcastTo(x, [6, 3, 5]).dataSync())]);
+    await initBackend({ backend: "wasm", log: () => {} });
+    const onWasm = tf.tensor(x.dataSync(), x.shape);
+    expect(tf.tidy(() => [Array.from(tf.tile(onWasm, [4, 2, 1]).dataSync()), Array.from(tf.broadcastTo(onWasm, [6, 3, 5]).dataSync())])).toEqual(expected);
+    onWasm.dispose();
+    x.dispose();
   });
 });
 

@@ -118,9 +118,13 @@ export function embeddingLookup(table: tf.Tensor2D, ids: Int32Array): tf.Tensor2
   return lookup(table) as tf.Tensor2D;
 }
 
-/** L2-normalise along the last axis (x / ||x||, as CLIP does). */
+/**
+ * L2-normalise along the last axis (x / ||x||, as CLIP does). The norm as sqrt(sum(x^2)): the same values as
+ * tf.norm (bit for bit on wasm and cpu), which computes sqrt(sum(pow(abs(x), 2))) in four kernels, pow among them
+ * at 5x square's cost on wasm.
+ */
 export function l2Normalize(x: tf.Tensor): tf.Tensor {
-  return tf.div(x, tf.norm(x, "euclidean", -1, true));
+  return tf.div(x, tf.sqrt(tf.sum(tf.square(x), -1, true)));
 }
 
 /**

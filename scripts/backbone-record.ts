@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  builtinDatasets, crossDomain, defaultBackboneDir, evaluateLearner, initBackend, loadBackbone, loadDataset, Rng, zeroShotMethod,
+  builtinDatasets, ClipModel, crossDomain, defaultBackboneDir, evaluateLearner, initBackend, loadBackbone, loadDataset, loadWordTokenizer, Rng,
+  zeroShotMethod,
   type ClassificationDataset,
 } from "../packages/core/src/index.js";
 
@@ -15,7 +16,10 @@ process.argv.slice(2).forEach((arg, i, all) => arg.startsWith("--") && args.set(
 const dir = args.get("dir") ?? defaultBackboneDir;
 
 await initBackend({ backend: args.get("backend") ?? "auto" });
-const backbone = await loadBackbone("default");
+// The backbone in --dir (model.safetensors and vocab.json, as pretrain writes them); the shipped one by default.
+const backbone = dir === defaultBackboneDir
+  ? await loadBackbone("default")
+  : { model: await ClipModel.load(join(dir, "model.safetensors")), tokenizer: await loadWordTokenizer(join(dir, "vocab.json")), name: dir };
 
 async function zeroShot(dataset: ClassificationDataset): Promise<number> {
   const learner = zeroShotMethod.create(zeroShotMethod.parseOptions({}), { backbone, classNames: dataset.classNames, rng: new Rng(0) });

@@ -85,7 +85,7 @@ describe.each(["wasm", "cpu"])("fast kernels on %s", (backend) => {
   });
 
   it("reports how it multiplies (native BLAS, or why not)", async () => {
-    expect(matMul).toMatch(/^(matMul through native BLAS \(.+\)( and fused row kernels)?|native BLAS (skipped|off) \(.+\)(; fused row kernels)?)$/);
+    expect(matMul).toMatch(/^(matMul through native BLAS \(.+\)( and fused row kernels( off \(VLPROMPT_NATIVE_ROWS=0\))?)?|native BLAS (skipped|off) \(.+\)(; fused row kernels( off \(VLPROMPT_NATIVE_ROWS=0\))?)?)$/);
     expect(await enableNativeMatMul(backend)).toBe(matMul);
   });
 

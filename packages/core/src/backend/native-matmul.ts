@@ -153,11 +153,13 @@ export async function enableNativeMatMul(backendName: string): Promise<string | 
   if (backendName !== "wasm" && backendName !== "cpu") return null;
   if (process.env.VLPROMPT_NATIVE_BLAS === "0") return "native BLAS off (VLPROMPT_NATIVE_BLAS=0)";
   const { blas: native, rows: rowAddon } = await loadAddon();
-  const rows = rowAddon !== null && enableRowKernels(rowAddon as unknown as Partial<NativeRows>, backendName);
-  if (!native) return `native BLAS skipped (${unavailable})${rows ? "; fused row kernels" : ""}`;
+  const registered = rowAddon !== null && enableRowKernels(rowAddon as unknown as Partial<NativeRows>, backendName);
+  const off = process.env.VLPROMPT_NATIVE_ROWS === "0"; // registered but not used (read again at every call)
+  const rowsNote = (joiner: string) => (!registered ? "" : off ? `${joiner}fused row kernels off (VLPROMPT_NATIVE_ROWS=0)` : `${joiner}fused row kernels`);
+  if (!native) return `native BLAS skipped (${unavailable})${rowsNote("; ")}`;
   if (!nativeBackends.has(backendName)) {
     const original = tf.getKernel(tf.BatchMatMul, backendName);
-    if (!original) return `native BLAS skipped (no BatchMatMul kernel on ${backendName})${rows ? "; fused row kernels" : ""}`;
+    if (!original) return `native BLAS skipped (no BatchMatMul kernel on ${backendName})${rowsNote("; ")}`;
     tf.unregisterKernel(tf.BatchMatMul, backendName);
     tf.registerKernel({ kernelName: tf.BatchMatMul, backendName, kernelFunc: nativeKernel(native, backendName, original) });
     nativeBackends.add(backendName);
@@ -166,7 +168,7 @@ export async function enableNativeMatMul(backendName: string): Promise<string | 
     gradientRegistered = true;
     registerDispatchingGradient();
   }
-  return `matMul through native BLAS (${describeBlas(native)})${rows ? " and fused row kernels" : ""}`;
+  return `matMul through native BLAS (${describeBlas(native)})${rowsNote(" and ")}`;
 }
 
 /** "libopenblas.so.0, Haswell kernels", saying so when the addon replaced OpenBLAS's own choice. */

@@ -1,7 +1,7 @@
 /*
  * Fused row kernels for tfjs's wasm and cpu backends: LayerNorm over the last axis and QuickGELU, forward and
- * input gradient, each one pass over memory instead of 3-9 tfjs kernels (every tfjs kernel costs 10-15 us of
- * bookkeeping before its arithmetic). The arithmetic is the composed ops' in float32, except that LayerNorm's
+ * input gradient, each one pass over memory instead of 3-9 tfjs kernels (every tfjs kernel costs 1-4 us of
+ * bookkeeping before its arithmetic, about 11 us with the gradient tape). The arithmetic is the composed ops' in float32, except that LayerNorm's
  * row sums accumulate in double and exp is vlp_expf (addon.h). The loops are vectorized, with AVX2 clones where
  * the compiler and CPU have them (VLP_SIMD).
  *   layerNorm(rows, width, eps, x, gamma, beta, out, normalized, rstd)

@@ -4,8 +4,9 @@ import { elementCount, type CpuBackendLike, type KernelArgs, type WasmBackendLik
 /**
  * Fused kernels from the native addon (@vlprompt/native-blas, src/rows.c and src/attention.c), registered as tfjs
  * kernels of the wasm and cpu backends next to the native matMul: LayerNorm, QuickGELU and multi-head attention
- * (from the qkv rows, heads as strided views), forward and input gradient. Each replaces 3-19 tfjs kernels, and on wasm every kernel costs 10-15 us of bookkeeping before its arithmetic, which
- * dominates the small products of a prompt-tuning step. clip/layers.ts calls them where they are registered and
+ * (from the qkv rows, heads as strided views), forward and input gradient. Each replaces 3-19 tfjs kernels, and on
+ * wasm every kernel costs 1-4 us of bookkeeping before its arithmetic (about 11 us with the gradient tape), a large
+ * share of a prompt-tuning step on a small backbone. clip/layers.ts calls them where they are registered and
  * composes tfjs ops elsewhere (GPU backends, no addon, VLPROMPT_NATIVE_ROWS=0). They have no tfjs gradient: they
  * run inside custom-gradient ops whose backward calls the gradient kernels.
  */
@@ -27,8 +28,6 @@ export const rowKernelNames = {
   attention: "VlpAttention",
   attentionGrad: "VlpAttentionGrad",
 } as const;
-
-
 
 /**
  * A kernel whose float32 outputs (shapes from `outputShapes`) are filled by `run` from its inputs' and outputs'

@@ -8,9 +8,10 @@
 #include <string.h>
 
 /* An AVX2 copy of a loop function beside the baseline one, chosen when the addon loads (GCC/Clang function
- * multi-versioning on x86-64 Linux); 2-3x on the row kernels. Elsewhere the baseline only. Both do the same IEEE
- * operations in the same order (-std=c11 contracts no multiply-adds), so results do not depend on the CPU. */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+ * multi-versioning, which needs glibc's ifunc: x86-64 Linux with glibc); 2-3x on the row kernels. Elsewhere the
+ * baseline only. Both do the same IEEE operations in the same order (-std=c11 contracts no multiply-adds), so
+ * results do not depend on the CPU. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && defined(__GLIBC__)
 #define VLP_SIMD __attribute__((target_clones("avx2", "default")))
 #else
 #define VLP_SIMD

@@ -118,7 +118,7 @@ export interface AttentionParts {
  * it inside a custom-gradient op); null elsewhere.
  */
 export function fusedAttention(qkv: tf.Tensor2D, batch: number, heads: number, mask?: tf.Tensor): AttentionParts | null {
-  if (mask && mask.rank !== 2) return null;
+  if ((mask && mask.rank !== 2) || qkv.shape[0] === 0) return null; // an empty batch: the composed ops handle it
   const kernel = fused(rowKernelNames.attention, mask ? { qkv, mask } : { qkv }, { batch, heads });
   return kernel ? { merged: kernel[0] as tf.Tensor2D, probs: kernel[1] as tf.Tensor4D, qkv } : null;
 }

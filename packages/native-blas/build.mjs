@@ -1,8 +1,8 @@
 /**
- * Compile src/blas.c (the BLAS product), src/rows.c (LayerNorm, QuickGELU) and src/attention.c (multi-head attention)
- * into build/vlprompt_blas.node with the system C compiler and Node's own N-API headers. No BLAS headers are
- * needed: the library is opened at run time. Never fails the install: when the compiler or
- * the headers are missing it says so and exits 0, and vlprompt runs its plain kernels.
+ * Compile src/blas.c (the BLAS product), src/rows.c (LayerNorm, QuickGELU) and src/attention.c (multi-head
+ * attention) into build/vlprompt_blas.node with the system C compiler and Node's own N-API headers. No BLAS headers
+ * are needed: the library is opened at run time. Never fails the install: when the compiler or the headers are
+ * missing it says so and exits 0, and vlprompt runs its plain kernels.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";

@@ -3,8 +3,9 @@
  * gemm(transA, transB, batch, m, n, k, a, strideA, b, strideB, c, strideC)
  *   for i < batch: C_i[m x n] = op(A_i) . op(B_i), row-major, op = transpose when the flag is set;
  *   A_i starts at a[i * strideA] (stored k x m when transposed, else m x k), likewise B_i; stride 0 broadcasts.
- * The BLAS is found at run time (dlopen): OpenBLAS first, then any libblas.so.3, or the library VLPROMPT_BLAS_LIBRARY
- * names ("none" for no BLAS); the Fortran sgemm_ entry point exists in every BLAS. Row-major C = op(A) op(B) is computed as column-major C^T = op(B)^T op(A)^T.
+ * The BLAS is found at run time (dlopen): OpenBLAS first, then any libblas.so.3, or the library
+ * VLPROMPT_BLAS_LIBRARY names ("none" for no BLAS); the Fortran sgemm_ entry point exists in every BLAS. Row-major
+ * C = op(A) op(B) is computed as column-major C^T = op(B)^T op(A)^T (vlp_gemm, which the fused kernels share).
  *
  * OpenBLAS built with DYNAMIC_ARCH (Debian's) picks its kernels from the CPU model at load time, and a model it
  * does not know gets the generic SSE3 "Prescott" kernels: OpenBLAS 0.3.21 takes a 5th-generation Xeon (family 6,
@@ -123,7 +124,7 @@ static void choose_threads(double mnk) {
 /* The loop the products fall back to without a BLAS (the fused attention kernels still work, only slower):
  * row-major, rows of C accumulated as axpys over B's rows, or as dot products with B's rows when B is transposed. */
 VLP_SIMD static void plain_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float* a, int lda,
-                       const float* b, int ldb, float beta, float* c, int ldc) {
+                                const float* b, int ldb, float beta, float* c, int ldc) {
   for (int i = 0; i < m; i++) {
     float* ci = c + (size_t)i * ldc;
     for (int j = 0; j < n; j++) ci[j] = beta == 0.0f ? 0.0f : beta * ci[j];
@@ -196,18 +197,11 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "vlprompt_blas: no BLAS library with sgemm_ found");
     return NULL;
   }
-  choose_threads((double)m * n * k);
-  const float one = 1.0f, zero = 0.0f;
-  const int lda = trans_a ? m : k, ldb = trans_b ? k : n, ldc = n;
-  const char ta = trans_a ? 'T' : 'N', tb = trans_b ? 'T' : 'N';
+  const int lda = trans_a ? m : k, ldb = trans_b ? k : n;
   for (int i = 0; i < batch; i++) {
     float* ci = c + (size_t)i * stride_c;
-    if (k == 0) {
-      memset(ci, 0, sizeof(float) * (size_t)m * n);
-      continue;
-    }
-    if (m == 0 || n == 0) continue;
-    sgemm(&tb, &ta, &n, &m, &k, &one, b + (size_t)i * stride_b, &ldb, a + (size_t)i * stride_a, &lda, &zero, ci, &ldc);
+    if (k == 0) memset(ci, 0, sizeof(float) * (size_t)m * n); /* a BLAS rejects lda = 0 */
+    else vlp_gemm(trans_a, trans_b, m, n, k, 1.0f, a + (size_t)i * stride_a, lda, b + (size_t)i * stride_b, ldb, 0.0f, ci, n);
   }
   return NULL;
 }

@@ -31,8 +31,6 @@ interface MatMulPlan {
   readonly strideB: number;
 }
 
-
-
 /** op(a) . op(b) shapes, with batch broadcasting when both batches match or one side's is all ones; else null. */
 export function planMatMul(a: readonly number[], b: readonly number[], transposeA: boolean, transposeB: boolean): MatMulPlan | null {
   const [ra, rb] = [a.length, b.length];
@@ -133,14 +131,19 @@ async function loadAddon(): Promise<{ blas: NativeBlas | null; rows: NativeBlas 
   if (addon !== undefined) return addon;
   addon = { blas: null, rows: null };
   try {
-    type Package = { loadNativeBlas(): NativeBlas | null; loadNativeAddon?(): NativeBlas | null; whyUnavailable(): string };
+    type Package = { loadNativeBlas(): NativeBlas | null; loadNativeAddon(): NativeBlas | null; whyUnavailable(): string };
     const loaded = (await import("@vlprompt/native-blas" as string)) as Package;
-    addon = { blas: loaded.loadNativeBlas(), rows: loaded.loadNativeAddon?.() ?? null };
+    addon = { blas: loaded.loadNativeBlas(), rows: loaded.loadNativeAddon() };
     if (!addon.blas) unavailable = loaded.whyUnavailable();
   } catch {
     unavailable = "the optional package @vlprompt/native-blas is not installed";
   }
   return addon;
+}
+
+/** Whether the addon is on (VLPROMPT_NATIVE_BLAS) and loads here, BLAS or not: where the fused row kernels exist. */
+export async function nativeAddonLoads(): Promise<boolean> {
+  return process.env.VLPROMPT_NATIVE_BLAS !== "0" && (await loadAddon()).rows !== null;
 }
 
 /**

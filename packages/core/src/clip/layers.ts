@@ -6,11 +6,16 @@ import type { BlockWeights, LayerNormWeights, Linear } from "./weights.js";
 
 const LAYER_NORM_EPS = 1e-5;
 
-/** A fused native kernel's outputs (backend/native-rows.ts), on backends that have it and float32 inputs. */
-function fused(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, number> = {}): tf.Tensor[] | null {
-  if (!rowKernelsActive() || Object.values(inputs).some((t) => t.dtype !== "float32")) return null;
+/** A fused native kernel's outputs (backend/native-rows.ts). */
+function runFused(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, number> = {}): tf.Tensor[] {
   const out = tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap);
   return Array.isArray(out) ? out : [out as tf.Tensor];
+}
+
+/** runFused on backends that have the kernels (and they are on) for float32 inputs; null elsewhere. */
+function fused(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, number> = {}): tf.Tensor[] | null {
+  if (!rowKernelsActive() || Object.values(inputs).some((t) => t.dtype !== "float32")) return null;
+  return runFused(name, inputs, attrs);
 }
 
 /**
@@ -123,11 +128,12 @@ export function fusedAttention(qkv: tf.Tensor2D, batch: number, heads: number, m
   return kernel ? { merged: kernel[0] as tf.Tensor2D, probs: kernel[1] as tf.Tensor4D, qkv } : null;
 }
 
-/** fusedAttention's input gradient: d(qkv) [batch * tokens, 3 * width] from d(merged) [batch * tokens, width]. */
+/**
+ * fusedAttention's input gradient: d(qkv) [batch * tokens, 3 * width] from d(merged) [batch * tokens, width]. The
+ * forward chose the kernel, so the backward runs it whatever VLPROMPT_NATIVE_ROWS says now.
+ */
 export function fusedAttentionGrad(dMerged: tf.Tensor2D, qkv: tf.Tensor2D, probs: tf.Tensor4D, heads: number): tf.Tensor2D {
-  const kernel = fused(rowKernelNames.attentionGrad, { dMerged, qkv, probs }, { batch: probs.shape[0], heads });
-  if (!kernel) throw new Error("vlprompt: fusedAttentionGrad needs the fused kernels that ran its forward");
-  return kernel[0] as tf.Tensor2D;
+  return runFused(rowKernelNames.attentionGrad, { dMerged, qkv, probs }, { batch: probs.shape[0], heads })[0] as tf.Tensor2D;
 }
 
 /**

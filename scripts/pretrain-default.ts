@@ -1,7 +1,7 @@
 /**
  * Reproduces the shipped default backbone (docs/backbone.md):
  *   npx tsx --conditions=source scripts/pretrain-default.ts [--steps N] [--batch N] [--lr X] [--emoji-share X|none] [--scenes P]
- *     [--out packages/core/assets/default-backbone]
+ *     [--resolution PX] [--out packages/core/assets/default-backbone]
  * Unstated options take defaultPretrainRecipe (src/pretrain/run-default.ts), the shipped backbone's recipe.
  * Resumable: run it again after an interruption and it continues from the last checkpoint.
  */
@@ -20,6 +20,7 @@ const { seconds } = await pretrainDefaultBackbone({
   lr: number("lr"),
   sceneProbability: number("scenes"),
   emojiShare: args.get("emoji-share") === "none" ? null : number("emoji-share"),
+  config: args.has("resolution") ? { imageResolution: number("resolution") } : undefined,
   onProgress: (p) => {
     if (p.step % 10 === 0 || p.step === p.steps) {
       console.log(`step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} scale ${p.logitScale.toFixed(1)} ${(p.elapsedMs / 1000).toFixed(0)} s`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -6,7 +6,9 @@ import { packageDir } from "./paths.js";
 import { toStoredPixels } from "./pixels.js";
 import { formatPrepareReport, prepareCache, type PrepareProgress } from "./prepare.js";
 import { RasterPool } from "./raster.js";
-import { iconifySvg } from "./read-sources.js";
+import { readEmojiTextFile } from "./corpus.js";
+import { iconifySvg, listSourceEntries, readerRevision } from "./read-sources.js";
+import { sourceById } from "./sources.js";
 import { ImageStore } from "./store.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "vlp-prepare-"));
@@ -68,6 +70,29 @@ describe("prepareCache", () => {
     expect(image.data.some((v) => v < 128)).toBe(true); // black ink on white
     const second = await prepareCache({ cacheDir, sources: ["pixelarticons"], fashionMnist: false });
     expect(second.sources["pixelarticons"]).toEqual({ images: count, reused: true, fallbacks: 0, failures: 0 });
+  });
+});
+
+describe("emoji sets matched by name", () => {
+  it("find EmojiOne's country flags, and a cache listed by an older reader is built again", async () => {
+    const cacheDir = join(scratch, "cache-byname");
+    const emojione = sourceById("emojione")!;
+    const first = await prepareCache({ cacheDir, sources: ["emojione"], limitPerSource: 4, fashionMnist: false });
+    expect(first.sources["emojione"]).toMatchObject({ images: 4, reused: false });
+    const emoji = readEmojiTextFile(join(first.cacheDir, "text", "emoji.json"));
+    const labels = (await listSourceEntries(emojione, emoji)).map((entry) => emoji.get(entry.key)!.label);
+    expect(labels).toContain("flag: Germany"); // EmojiOne's "flag-for-germany"
+    expect(labels.filter((label) => label.startsWith("flag: ")).length).toBeGreaterThan(230);
+    const indexPath = join(first.cacheDir, "images", "emojione.json");
+    const index = JSON.parse(readFileSync(indexPath, "utf8"));
+    expect(index.readerRevision).toBe(readerRevision(emojione));
+    const again = await prepareCache({ cacheDir, sources: ["emojione"], limitPerSource: 4, fashionMnist: false });
+    expect(again.sources["emojione"]).toMatchObject({ reused: true });
+    const olderCache = join(scratch, "cache-byname-older"); // as an older vlprompt left it (a fresh folder: stores are memoised)
+    cpSync(cacheDir, olderCache, { recursive: true });
+    writeFileSync(join(olderCache, "v1", "images", "emojione.json"), JSON.stringify({ ...index, readerRevision: undefined }));
+    const rebuilt = await prepareCache({ cacheDir: olderCache, sources: ["emojione"], limitPerSource: 4, fashionMnist: false });
+    expect(rebuilt.sources["emojione"]).toMatchObject({ images: 4, reused: false });
   });
 });
 

@@ -11,7 +11,7 @@ import { loadEmojiTexts, type EmojiText } from "./emoji-meta.js";
 import { prepareFashionMnist, type FashionMnistStatus } from "./fashion-mnist.js";
 import { packageVersion } from "./paths.js";
 import { decodeFiles, RasterPool, type RasterReport } from "./raster.js";
-import { listSourceEntries, type SourceEntry } from "./read-sources.js";
+import { listSourceEntries, readerRevision, type SourceEntry } from "./read-sources.js";
 import { ALL_SOURCES, type SourceSpec } from "./sources.js";
 import type { ImageStore } from "./store.js";
 
@@ -87,7 +87,7 @@ async function renderSource(spec: SourceSpec, entries: readonly SourceEntry[], p
   store.write({
     id: spec.id, width: size, height: size, format: spec.format, count: entries.length, keys,
     text: spec.kind === "icon" ? entries.map((e) => ({ tags: e.tags, categories: e.categories, aliases: e.aliases })) : undefined,
-    npm: spec.npm, npmVersion: packageVersion(spec.npm),
+    npm: spec.npm, npmVersion: packageVersion(spec.npm), readerRevision: readerRevision(spec),
     fallbacks: report.fallbacks.map((i) => keys[i]!), failures: report.failures.map((i) => keys[i]!),
   }, bytes);
   return { images: entries.length, reused: false, fallbacks: report.fallbacks.length, failures: report.failures.length };
@@ -163,8 +163,8 @@ async function planSources(options: PrepareOptions, store: ImageStore, emoji: Re
   const reused: Record<string, SourceCount> = {};
   const todo: Plan["todo"] = [];
   for (const spec of ALL_SOURCES.filter((s) => !sourceFilter || sourceFilter.includes(s.id))) {
-    if (!options.force && store.has(spec.id)) {
-      const index = store.readIndex(spec.id);
+    const index = !options.force && store.has(spec.id) ? store.readIndex(spec.id) : undefined;
+    if (index && (index.readerRevision ?? 1) === readerRevision(spec)) {
       reused[spec.id] = { images: index.count, reused: true, fallbacks: index.fallbacks?.length ?? 0, failures: index.failures?.length ?? 0 };
     } else {
       const entries = await listSourceEntries(spec, emoji);

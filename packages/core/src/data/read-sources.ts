@@ -82,7 +82,10 @@ export function squash(text: string): string {
   return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]/g, "");
 }
 
-/** Sets without hexcodes (noto-v1, emojione, emojione-monotone): match icon names to CLDR labels and shortcodes. */
+/**
+ * Sets without hexcodes (noto-v1, emojione, emojione-monotone): match icon names to CLDR labels and shortcodes.
+ * EmojiOne names country flags "flag-for-germany" where CLDR says "flag: Germany", so that prefix also matches.
+ */
 function iconifyEmojiByName(spec: SourceSpec, emoji: ReadonlyMap<string, EmojiText>): SourceEntry[] {
   const set = iconifySet(spec.location);
   const byName = new Map<string, string>();
@@ -96,7 +99,7 @@ function iconifyEmojiByName(spec: SourceSpec, emoji: ReadonlyMap<string, EmojiTe
   const names: [string, string][] = Object.keys(set.icons).map((name) => [name, name]);
   for (const [alias, { parent }] of Object.entries(set.aliases ?? {})) names.push([alias, parent]);
   for (const [name, target] of names) {
-    const key = byName.get(squash(name));
+    const key = byName.get(squash(name)) ?? byName.get(squash(name.replace(/^flag-for-/, "flag-")));
     if (key && !found.has(key) && set.icons[target] && !set.icons[target]!.hidden) found.set(key, target);
   }
   return [...found.entries()].map(([key, name]) => ({ key, svg: iconifySvg(set, set.icons[name]!) }));
@@ -165,6 +168,14 @@ async function svgFiles(spec: SourceSpec): Promise<SourceEntry[]> {
     out.push({ key, svg: readFileSync(join(dir, file), "utf8"), ...text });
   }
   return out;
+}
+
+/**
+ * The revision of the code that lists a source's entries. A cached source written at another revision is built
+ * again by `prepareCache`. Revision 2: by-name emoji sets also match EmojiOne's "flag-for-*" names (238 flags).
+ */
+export function readerRevision(spec: SourceSpec): number {
+  return spec.kind === "emoji" && spec.reader === "iconify-by-name" && spec.location !== "fluent-emoji" ? 2 : 1;
 }
 
 /** All entries of one source, sorted by key. */

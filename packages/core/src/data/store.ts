@@ -33,6 +33,8 @@ export interface SourceIndex {
   readonly fallbacks?: readonly string[];
   readonly failures?: readonly string[];
   readonly gzip?: boolean;
+  /** `readerRevision` of the code that listed the entries (absent: 1). */
+  readonly readerRevision?: number;
 }
 
 export interface LoadedSource {

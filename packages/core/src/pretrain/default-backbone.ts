@@ -19,17 +19,24 @@ export const defaultBackboneConfig: Omit<ClipConfig, "vocabSize"> = {
   textLayers: 4,
 };
 
-/** The most frequent caption words (sampled `samplesPerItem` captions per item), most frequent first. */
+/**
+ * The corpus's caption words, most frequent first: each item's canonical caption (which holds its name) and
+ * `samplesPerItem` random captions, keeping the words seen at least `minCount` times, at most `maxWords` of them.
+ */
 export function captionVocabulary(
   corpus: { size: number; caption(index: number, rng?: Rng): string },
-  { maxWords = 4000, samplesPerItem = 2, seed = 0 }: { maxWords?: number; samplesPerItem?: number; seed?: number } = {},
+  { maxWords = 16000, minCount = 2, samplesPerItem = 2, seed = 0 }: { maxWords?: number; minCount?: number; samplesPerItem?: number; seed?: number } = {},
 ): string[] {
   const counts = new Map<string, number>();
+  const count = (caption: string) => { for (const word of splitWords(caption)) counts.set(word, (counts.get(word) ?? 0) + 1); };
   const rng = new Rng(seed);
   for (let i = 0; i < corpus.size; i++) {
-    for (let s = 0; s < samplesPerItem; s++) {
-      for (const word of splitWords(corpus.caption(i, rng))) counts.set(word, (counts.get(word) ?? 0) + 1);
-    }
+    count(corpus.caption(i));
+    for (let s = 0; s < samplesPerItem; s++) count(corpus.caption(i, rng));
   }
-  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, maxWords).map(([w]) => w);
+  return [...counts.entries()]
+    .filter(([, n]) => n >= minCount)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, maxWords)
+    .map(([word]) => word);
 }

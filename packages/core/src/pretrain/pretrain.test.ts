@@ -10,6 +10,7 @@ import { WordTokenizer } from "../clip/tokenizer.js";
 import type { RgbImage } from "../data/image.js";
 import { Rng } from "../tensor/rng.js";
 import { pairSampler, pretrainClip, saveClipWeights, type PretrainCorpus } from "./pretrain.js";
+import { captionVocabulary } from "./default-backbone.js";
 import { corpusHash, emojiWeights } from "./run-default.js";
 import { loadFixtureCorpus } from "../data/fixture.js";
 
@@ -107,6 +108,20 @@ describe("CLIP pretraining", () => {
     expect(half.filter((call) => call.startsWith("image")).length).toBeGreaterThan(2);
     expect(await run(0.5)).toEqual(half);
     await expect(run(1.5)).rejects.toThrow(/sceneProbability must be in \[0, 1\], got 1.5/);
+  });
+
+  it("builds its vocabulary from every caption word seen minCount times, the canonical captions included", () => {
+    const captions = ["a red dog", "a red cat", "a blue owl"];
+    const random = ["a red photo", "an owl", "a dog"];
+    const toy = { size: 3, caption: (i: number, rng?: Rng) => (rng ? random[rng.int(3)]! : captions[i]!) };
+    const words = captionVocabulary(toy, { samplesPerItem: 0, minCount: 1 });
+    expect(words.slice(0, 2)).toEqual(["a", "red"]); // most frequent first, then by spelling
+    expect(new Set(words)).toEqual(new Set(["a", "red", "dog", "cat", "blue", "owl"]));
+    expect(captionVocabulary(toy, { samplesPerItem: 0, minCount: 2 })).toEqual(["a", "red"]);
+    expect(captionVocabulary(toy, { samplesPerItem: 0, minCount: 1, maxWords: 3 })).toEqual(["a", "red", "blue"]);
+    const sampled = captionVocabulary(toy, { samplesPerItem: 4, minCount: 2, seed: 1 });
+    expect(sampled).toContain("a");
+    expect(sampled).toEqual(captionVocabulary(toy, { samplesPerItem: 4, minCount: 2, seed: 1 })); // seeded
   });
 
   it("hashes a corpus by its pairs: the same pairs give the same hash, others another", () => {

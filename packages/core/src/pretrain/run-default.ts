@@ -51,7 +51,7 @@ export async function pretrainDefaultBackbone(options: PretrainDefaultOptions): 
   const seed = options.seed ?? 0;
   const corpus = loadCorpus({ cacheDir: options.cacheDir });
   const { pretrain } = splitCorpus(corpus, { metaSize: options.metaSize ?? 20000, seed });
-  const words = captionVocabulary(pretrain, { maxWords: 4000, seed });
+  const words = captionVocabulary(pretrain, { seed });
   const tokenizer = WordTokenizer.fromWords(words);
   const config: ClipConfig = { ...defaultBackboneConfig, ...options.config, vocabSize: tokenizer.vocabSize };
   await mkdir(options.outDir, { recursive: true });

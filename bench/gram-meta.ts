@@ -1,7 +1,7 @@
 /**
  * GRAM meta-training speed: outer steps per second of MetaSession (CoOp as the inner method, the default gated
- * regulators, first order) on a synthetic image-caption corpus, with the end-to-end backbone's shape (default
- * backbone widths, 32 px, 77-token context). TypeScript only: the reference GRAM code is not public (shared
+ * regulators, first order) on a synthetic image-caption corpus, with the end-to-end backbone's shape (the first default
+ * backbone's shape, 32 px, 77-token context). TypeScript only: the reference GRAM code is not public (shared
  * reference gram.md), so there is no PyTorch baseline for this row.
  */
 import { MetaSession, Rng, WordTokenizer } from "../packages/core/src/index.js";

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const layers = Number(args.get("layers") ?? 2);
   const classes = Number(args.get("classes") ?? 100);
   const name = args.get("method") ?? "coop";
-  // --small: the end-to-end backbone (default backbone widths, 32 px, 77-token context).
+  // --small: the end-to-end backbone (the first default backbone's shape, 32 px, 77-token context).
   const backbone = args.has("small") ? backboneFrom(e2eWeights(e2eConfig(benchTokenizer()))) : backboneFrom(benchWeights(benchConfig(layers)));
   const method = builtinMethods.find((m) => m.name === name)!;
   const learner = method.create(method.parseOptions(), { backbone, classNames: classNames(classes), rng: new Rng(0) });

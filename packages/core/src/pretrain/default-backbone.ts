@@ -3,12 +3,12 @@ import { splitWords } from "../clip/tokenizer.js";
 import { Rng } from "../tensor/rng.js";
 
 /**
- * The default backbone's shape, chosen for what trains on a 2-core CPU in under an hour (docs/backbone.md has
+ * The default backbone's shape, chosen for what trains on a 2-core CPU in about an hour (docs/backbone.md has
  * the reasoning and the numbers). vocabSize is set from the corpus vocabulary.
  */
 export const defaultBackboneConfig: Omit<ClipConfig, "vocabSize"> = {
   embedDim: 128,
-  imageResolution: 32,
+  imageResolution: 48,
   visionLayers: 4,
   visionWidth: 128,
   visionHeads: 2,

@@ -113,7 +113,7 @@ const scaled: readonly RecipePreset[] = [
     source: "scaled from coop",
     recipe: dassl({ epochs: 10, batchSize: 32, lr: 0.01 }),
     epochsByShots: { 1: 5, 2: 8, 4: 8, 8: 10, 16: 10 },
-    // 4 tokens: 16 do not fit the default backbone's 20-token text context with the class name.
+    // 4 tokens: 16 do not fit the default backbone's 16-token text context with the class name.
     published: { N_CTX: 4, CTX_INIT: "" },
   },
   {

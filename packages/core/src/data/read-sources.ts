@@ -175,7 +175,12 @@ async function svgFiles(spec: SourceSpec): Promise<SourceEntry[]> {
  * again by `prepareCache`. Revision 2: by-name emoji sets also match EmojiOne's "flag-for-*" names (238 flags).
  */
 export function readerRevision(spec: SourceSpec): number {
-  return spec.kind === "emoji" && spec.reader === "iconify-by-name" && spec.location !== "fluent-emoji" ? 2 : 1;
+  return matchedByName(spec) ? 2 : 1;
+}
+
+/** Emoji sets listed by matching icon names to CLDR (fluent-emoji, though read by name, shares flat's chars.json). */
+function matchedByName(spec: SourceSpec): boolean {
+  return spec.kind === "emoji" && spec.reader === "iconify-by-name" && spec.location !== "fluent-emoji";
 }
 
 /** All entries of one source, sorted by key. */
@@ -184,8 +189,7 @@ export async function listSourceEntries(spec: SourceSpec, emoji: ReadonlyMap<str
   if (spec.reader === "webp-files") entries = webpFiles(spec, emoji);
   else if (spec.reader === "svg-files") entries = await svgFiles(spec);
   else if (spec.kind === "emoji") {
-    entries = spec.reader === "iconify" || spec.location === "fluent-emoji"
-      ? iconifyEmojiByChars(spec, emoji) : iconifyEmojiByName(spec, emoji);
+    entries = matchedByName(spec) ? iconifyEmojiByName(spec, emoji) : iconifyEmojiByChars(spec, emoji);
   } else entries = iconifyIcons(spec);
   const unique = new Map(entries.map((entry) => [entry.key, entry]));
   return [...unique.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -1,6 +1,6 @@
 /**
  * Reproduces the shipped default backbone (docs/backbone.md):
- *   npx tsx --conditions=source scripts/pretrain-default.ts [--steps N] [--batch N] [--lr X] [--emoji-share X|none] [--scenes P]
+ *   npx tsx --conditions=source scripts/pretrain-default.ts [--steps N] [--batch N] [--lr X] [--emoji-share X|none] [--scenes P] [--grey P]
  *     [--resolution PX] [--out packages/core/assets/default-backbone]
  * Unstated options take defaultPretrainRecipe (src/pretrain/run-default.ts), the shipped backbone's recipe.
  * Resumable: run it again after an interruption and it continues from the last checkpoint.
@@ -19,6 +19,7 @@ const { seconds } = await pretrainDefaultBackbone({
   batchSize: number("batch"),
   lr: number("lr"),
   sceneProbability: number("scenes"),
+  greyProbability: number("grey"),
   emojiShare: args.get("emoji-share") === "none" ? null : number("emoji-share"),
   config: args.has("resolution") ? { imageResolution: number("resolution") } : undefined,
   onProgress: (p) => {

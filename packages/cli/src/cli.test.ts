@@ -127,11 +127,11 @@ describe("vlprompt CLI (in-process)", () => {
     const engine: Engine = {
       dataPrepare: async (request) => (seen.push(request.datasets), { prepared: request.datasets }),
       evaluate: async (request) => ({ accuracy: 0.5, checkpoint: request.checkpoint }),
-      pretrain: async (request) => ({ steps: request.steps, emojiShare: request.emojiShare, lr: request.lr, scenes: request.sceneProbability }),
+      pretrain: async (request) => ({ steps: request.steps, emojiShare: request.emojiShare, lr: request.lr, scenes: request.sceneProbability, grey: request.greyProbability }),
     };
     expect((await cli(["data", "prepare", "emopets", "emofood", "--json"], { engine })).json()).toMatchObject({ ok: true, result: { prepared: ["emopets", "emofood"] } });
     expect((await cli(["pretrain", "--steps", "5", "--emoji-share", "none", "--json"], { engine })).json()).toMatchObject({ result: { steps: 5, emojiShare: null } });
-    expect((await cli(["pretrain", "--lr", "2e-3", "--emoji-share", "0.3", "--scenes", "0.6", "--json"], { engine })).json()).toMatchObject({ result: { lr: 0.002, emojiShare: 0.3, scenes: 0.6 } });
+    expect((await cli(["pretrain", "--lr", "2e-3", "--emoji-share", "0.3", "--scenes", "0.6", "--grey", "0.3", "--json"], { engine })).json()).toMatchObject({ result: { lr: 0.002, emojiShare: 0.3, scenes: 0.6, grey: 0.3 } });
     expect((await cli(["evaluate", "c.safetensors", "emopets", "--json"], { engine })).json()).toMatchObject({ result: { accuracy: 0.5 } });
     expect(seen).toEqual([["emopets", "emofood"]]);
   });

@@ -78,6 +78,7 @@ function engineCommands(program: Command, act: Act, io: Io): void {
     .option("--lr <x>", `peak AdamW learning rate (default ${recipe.lr})`)
     .option("--emoji-share <x>", `share of drawn pairs that are emoji (default ${recipe.emojiShare}; 'none' draws pairs uniformly)`)
     .option("--scenes <p>", `share of drawn images shown as seeded scenes like the datasets' items (default ${recipe.sceneProbability})`)
+    .option("--grey <p>", `share of drawn images turned grey before cropping (default ${recipe.greyProbability})`)
     .option("--resume", "continue from the last checkpoint (always on: an existing checkpoint in <out> is resumed)")
     .option("--backend <name>", "tensor backend")
     .action(act(pretrainCommand));

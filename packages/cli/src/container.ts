@@ -40,6 +40,8 @@ export interface PretrainRequest {
   readonly emojiShare?: number | null;
   /** Share of drawn images shown as seeded scenes; undefined keeps the default. */
   readonly sceneProbability?: number;
+  /** Share of drawn images turned grey; undefined keeps the default. */
+  readonly greyProbability?: number;
   readonly resume: boolean;
   readonly backend?: string;
   readonly log: (line: string) => void;

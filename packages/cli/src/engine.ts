@@ -106,6 +106,7 @@ export function builtinEngine(registry: MethodRegistry): Engine {
         lr: request.lr,
         emojiShare: request.emojiShare,
         sceneProbability: request.sceneProbability,
+        greyProbability: request.greyProbability,
         onProgress: (p) => {
           if (p.step % 10 === 0 || p.step === p.steps) request.log(`step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} (${(p.elapsedMs / 1000).toFixed(0)} s)`);
         },

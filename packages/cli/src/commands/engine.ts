@@ -22,13 +22,14 @@ async function delegate<K extends "dataPrepare" | "pretrain" | "evaluate">(
 export const dataPrepareCommand = (context: CommandContext, datasets: string[], options: { force?: boolean }) =>
   delegate(context, "data prepare", "dataPrepare", (log) => ({ datasets, force: options.force ?? false, log }));
 
-export const pretrainCommand = (context: CommandContext, options: { out?: string; resume?: boolean; backend?: string; steps?: string; batch?: string; lr?: string; emojiShare?: string; scenes?: string }) =>
+export const pretrainCommand = (context: CommandContext, options: { out?: string; resume?: boolean; backend?: string; steps?: string; batch?: string; lr?: string; emojiShare?: string; scenes?: string; grey?: string }) =>
   delegate(context, "pretrain", "pretrain", (log) => ({
     ...(options.out ? { out: options.out } : {}),
     ...(options.steps ? { steps: Number(options.steps) } : {}),
     ...(options.batch ? { batchSize: Number(options.batch) } : {}),
     ...(options.lr ? { lr: Number(options.lr) } : {}),
     ...(options.scenes ? { sceneProbability: Number(options.scenes) } : {}),
+    ...(options.grey ? { greyProbability: Number(options.grey) } : {}),
     ...(options.emojiShare ? { emojiShare: options.emojiShare === "none" ? null : Number(options.emojiShare) } : {}),
     ...(options.backend ? { backend: options.backend } : {}),
     resume: options.resume ?? false,

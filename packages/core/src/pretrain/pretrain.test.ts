@@ -9,7 +9,7 @@ import { ClipModel } from "../clip/model.js";
 import { WordTokenizer } from "../clip/tokenizer.js";
 import type { RgbImage } from "../data/image.js";
 import { Rng } from "../tensor/rng.js";
-import { pairSampler, pretrainClip, saveClipWeights, type PretrainCorpus } from "./pretrain.js";
+import { pairSampler, pretrainClip, saveClipWeights, toGrey, type PretrainCorpus } from "./pretrain.js";
 import { captionVocabulary } from "./default-backbone.js";
 import { corpusHash, emojiWeights } from "./run-default.js";
 import { loadFixtureCorpus } from "../data/fixture.js";
@@ -108,6 +108,23 @@ describe("CLIP pretraining", () => {
     expect(half.filter((call) => call.startsWith("image")).length).toBeGreaterThan(2);
     expect(await run(0.5)).toEqual(half);
     await expect(run(1.5)).rejects.toThrow(/sceneProbability must be in \[0, 1\], got 1.5/);
+  });
+
+  it("turns drawn images grey with probability greyProbability, checked before any tensor is made", async () => {
+    const colour: RgbImage = { width: 1, height: 2, data: Uint8Array.from([255, 0, 0, 10, 200, 30]) };
+    expect(Array.from(toGrey(colour).data)).toEqual([76, 76, 76, 124, 124, 124]); // 0.299*255; 2.99+117.4+3.42
+    expect(Array.from(colour.data)).toEqual([255, 0, 0, 10, 200, 30]); // a new image
+    const run = async (greyProbability: number) => {
+      const result = await pretrainClip({ config: { ...config, vocabSize: tokenizer.vocabSize }, tokenizer, corpus, steps: 2, batchSize: 6, seed: 2, greyProbability });
+      tf.dispose(Object.values(result.weights));
+      return result.losses;
+    };
+    const grey = await run(1);
+    expect(grey).not.toEqual(await run(0));
+    expect(await run(1)).toEqual(grey);
+    const before = tf.memory().numTensors;
+    await expect(run(-0.1)).rejects.toThrow(/greyProbability must be in \[0, 1\], got -0.1/);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it("builds its vocabulary from every caption word seen minCount times, the canonical captions included", () => {

@@ -48,6 +48,11 @@ export interface PretrainOptions {
    * needs `corpus.scene`). Scenes carry the downstream datasets' backgrounds, scales and rotations.
    */
   readonly sceneProbability?: number;
+  /**
+   * Probability that a drawn image is turned grey (ITU-R 601 luma in all three channels) before cropping (default 0).
+   * Grey drawings and photos (monotone emoji, icons, Fashion-MNIST) then share features with coloured ones.
+   */
+  readonly greyProbability?: number;
   /** Relative sampling weight of each pair (length corpus.size, all >= 0); pairs are drawn uniformly without it. */
   readonly sampleWeights?: readonly number[];
   readonly onProgress?: (progress: PretrainProgress) => void;
@@ -126,10 +131,26 @@ function drawImage(options: PretrainOptions, index: number, rng: Rng): RgbImage 
   return rng.next() < probability ? corpus.scene(index, seed) : corpus.image(index);
 }
 
+/** The image in grey: luma 0.299 R + 0.587 G + 0.114 B, rounded, in all three channels (a new image). */
+export function toGrey(image: RgbImage): RgbImage {
+  const data = new Uint8Array(image.data.length);
+  for (let p = 0; p < data.length; p += 3) {
+    const luma = Math.round(0.299 * image.data[p]! + 0.587 * image.data[p + 1]! + 0.114 * image.data[p + 2]!);
+    data[p] = data[p + 1] = data[p + 2] = luma;
+  }
+  return { width: image.width, height: image.height, data };
+}
+
+function checkProbability(name: string, value: number): void {
+  if (!(value >= 0 && value <= 1)) throw backboneErrors.make("VLP_PRETRAIN_OPTION", `${name} must be in [0, 1], got ${value}`);
+}
+
 async function loadBatch(options: PretrainOptions, step: number, draw: (rng: Rng) => number): Promise<{ images: tf.Tensor4D; rows: number[][] }> {
   const rng = new Rng(options.seed ?? 0).fork(`batch-${step}`);
   const indices = Array.from({ length: options.batchSize }, () => draw(rng));
-  const pictures = await Promise.all(indices.map((i) => drawImage(options, i, rng)));
+  const drawn = await Promise.all(indices.map((i) => drawImage(options, i, rng)));
+  const grey = options.greyProbability ?? 0;
+  const pictures = grey > 0 ? drawn.map((image) => (rng.next() < grey ? toGrey(image) : image)) : drawn;
   const captions = indices.map((i) => options.corpus.caption(i, rng));
   const scale = options.cropScale === undefined ? ([0.6, 1] as const) : options.cropScale;
   const batch = augment(rng, pictures, {
@@ -147,6 +168,8 @@ async function loadBatch(options: PretrainOptions, step: number, draw: (rng: Rng
  */
 export async function pretrainClip(options: PretrainOptions): Promise<PretrainResult> {
   const { config, steps, checkpointDir } = options;
+  checkProbability("sceneProbability", options.sceneProbability ?? 0);
+  checkProbability("greyProbability", options.greyProbability ?? 0);
   const resumed = checkpointDir ? await loadCheckpoint(checkpointDir) : undefined;
   const init = resumed?.weights ?? initClipWeights(config, new Rng(options.seed ?? 0).fork("init"));
   const vars: Record<string, tf.Variable> = {};
@@ -160,10 +183,6 @@ export async function pretrainClip(options: PretrainOptions): Promise<PretrainRe
   const started = Date.now();
   const resumedFrom = resumed?.step ?? 0;
   const draw = pairSampler(options.corpus.size, options.sampleWeights);
-  const sceneProbability = options.sceneProbability ?? 0;
-  if (!(sceneProbability >= 0 && sceneProbability <= 1)) {
-    throw backboneErrors.make("VLP_PRETRAIN_OPTION", `sceneProbability must be in [0, 1], got ${sceneProbability}`);
-  }
   try {
     for (let step = resumedFrom; step < steps; step++) {
       const loss = await trainStep(options, vars, optimizer, step, draw);

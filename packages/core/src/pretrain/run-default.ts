@@ -10,7 +10,7 @@ import { captionVocabulary, defaultBackboneConfig } from "./default-backbone.js"
 import { pretrainClip, saveClipWeights, type PretrainProgress } from "./pretrain.js";
 
 /** The shipped default backbone's recipe (docs/backbone.md): what every unstated option below falls back to. */
-export const defaultPretrainRecipe: PretrainRecipe = { steps: 6000, batchSize: 128, lr: 1e-3, emojiShare: 0.5, sceneProbability: 0.8 };
+export const defaultPretrainRecipe: PretrainRecipe = { steps: 6000, batchSize: 128, lr: 1e-3, emojiShare: 0.5, sceneProbability: 0.8, greyProbability: 0.2 };
 
 export interface PretrainRecipe {
   readonly steps: number;
@@ -18,6 +18,7 @@ export interface PretrainRecipe {
   readonly lr: number;
   readonly emojiShare: number | null;
   readonly sceneProbability: number;
+  readonly greyProbability: number;
 }
 
 export interface PretrainDefaultOptions {
@@ -39,6 +40,8 @@ export interface PretrainDefaultOptions {
   readonly emojiShare?: number | null;
   /** Share of drawn images shown as seeded scenes, like the downstream datasets' items. */
   readonly sceneProbability?: number;
+  /** Share of drawn images turned grey before cropping. */
+  readonly greyProbability?: number;
   readonly onProgress?: (progress: PretrainProgress) => void;
 }
 
@@ -57,16 +60,16 @@ export async function pretrainDefaultBackbone(options: PretrainDefaultOptions): 
   await mkdir(options.outDir, { recursive: true });
   await writeFile(join(options.outDir, "vocab.json"), JSON.stringify(words));
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  const { steps, batchSize, lr, emojiShare, sceneProbability }: PretrainRecipe = { ...defaultPretrainRecipe, ...defined };
+  const { steps, batchSize, lr, emojiShare, sceneProbability, greyProbability }: PretrainRecipe = { ...defaultPretrainRecipe, ...defined };
   const sampleWeights = emojiShare === null ? undefined : emojiWeights(pretrain, emojiShare);
   const result = await pretrainClip({
-    config, tokenizer, corpus: pretrain, steps, batchSize, lr, seed, sampleWeights, sceneProbability,
+    config, tokenizer, corpus: pretrain, steps, batchSize, lr, seed, sampleWeights, sceneProbability, greyProbability,
     checkpointDir: join(options.outDir, "checkpoint"), checkpointEvery: options.checkpointEvery ?? 100, onProgress: options.onProgress,
   });
   const seconds = (Date.now() - started) / 1000;
   await saveClipWeights(join(options.outDir, "model.safetensors"), result.weights, config, "F16", { "vlprompt.name": "default" });
   const record = {
-    config, seed, steps, batchSize, lr, emojiShare, sceneProbability,
+    config, seed, steps, batchSize, lr, emojiShare, sceneProbability, greyProbability,
     corpus: { name: pretrain.name, pairs: pretrain.size, heldOutForMetaTraining: corpus.size - pretrain.size, hash: corpusHash(pretrain) },
     vocabularyWords: words.length, backend: tf.getBackend(), secondsThisSitting: seconds, resumedFrom: result.resumedFrom,
     losses: result.losses,

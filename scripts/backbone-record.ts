@@ -2,6 +2,9 @@
  * Zero-shot top-1 of a backbone on every built-in dataset (test split) and on EmojiNet in every benchmark
  * style, written into the backbone's training.json (`zeroShot`) and printed as the docs/backbone.md table.
  *   npx tsx --conditions=source scripts/backbone-record.ts [--dir packages/core/assets/default-backbone]
+ *     [--templates "{}|a picture of a {}."]
+ * The table's accuracy is under the zero-shot method's default template ("a photo of a {}."); --templates adds the
+ * accuracy under each other template (the `byTemplate` field), to tell a weak backbone from a prompt it never saw.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,8 +24,11 @@ const backbone = dir === defaultBackboneDir
   ? await loadBackbone("default")
   : { model: await ClipModel.load(join(dir, "model.safetensors")), tokenizer: await loadWordTokenizer(join(dir, "vocab.json")), name: dir };
 
-async function zeroShot(dataset: ClassificationDataset): Promise<number> {
-  const learner = zeroShotMethod.create(zeroShotMethod.parseOptions({}), { backbone, classNames: dataset.classNames, rng: new Rng(0) });
+const templates = (args.get("templates") ?? "").split("|").filter((t) => t.includes("{}"));
+
+async function zeroShot(dataset: ClassificationDataset, template?: string): Promise<number> {
+  const options = zeroShotMethod.parseOptions(template ? { template } : {});
+  const learner = zeroShotMethod.create(options, { backbone, classNames: dataset.classNames, rng: new Rng(0) });
   try {
     return (await evaluateLearner(backbone, learner, dataset, { batchSize: 256 })).accuracy;
   } finally {
@@ -30,11 +36,15 @@ async function zeroShot(dataset: ClassificationDataset): Promise<number> {
   }
 }
 
-const rows: { set: string; classes: number; images: number; top1: number; chance: number }[] = [];
+type Row = { set: string; classes: number; images: number; top1: number; chance: number; byTemplate?: Record<string, number> };
+const rows: Row[] = [];
 const record = async (set: string, dataset: ClassificationDataset) => {
   const top1 = await zeroShot(dataset);
-  rows.push({ set, classes: dataset.classNames.length, images: dataset.size, top1, chance: 1 / dataset.classNames.length });
-  console.log(`${set}: ${(top1 * 100).toFixed(2)}% (chance ${(100 / dataset.classNames.length).toFixed(2)}%)`);
+  const byTemplate: Record<string, number> = {};
+  for (const template of templates) byTemplate[template] = await zeroShot(dataset, template);
+  rows.push({ set, classes: dataset.classNames.length, images: dataset.size, top1, chance: 1 / dataset.classNames.length, ...(templates.length ? { byTemplate } : {}) });
+  const others = Object.entries(byTemplate).map(([t, a]) => `, "${t}" ${(a * 100).toFixed(2)}%`).join("");
+  console.log(`${set}: ${(top1 * 100).toFixed(2)}%${others} (chance ${(100 / dataset.classNames.length).toFixed(2)}%)`);
 };
 for (const info of builtinDatasets) {
   try {
@@ -49,6 +59,11 @@ for (const style of ["noto", ...crossDomain.targets.flatMap((t) => t.styles)]) {
 const trainingPath = join(dir, "training.json");
 const training = JSON.parse(readFileSync(trainingPath, "utf8"));
 writeFileSync(trainingPath, JSON.stringify({ ...training, zeroShot: rows }, null, 1));
-console.log("\n| set | classes | test images | zero-shot top-1 (%) | chance (%) |\n| --- | ---: | ---: | ---: | ---: |");
-for (const r of rows) console.log(`| ${r.set} | ${r.classes} | ${r.images} | ${(r.top1 * 100).toFixed(2)} | ${(r.chance * 100).toFixed(2)} |`);
+const percent = (x: number) => (x * 100).toFixed(2);
+console.log(`\n| set | classes | test images | zero-shot top-1 (%) |${templates.map((t) => ` "${t}" |`).join("")} chance (%) |`);
+console.log(`| --- | ---: | ---: | ---: |${templates.map(() => " ---: |").join("")} ---: |`);
+for (const r of rows) {
+  const others = templates.map((t) => ` ${percent(r.byTemplate![t]!)} |`).join("");
+  console.log(`| ${r.set} | ${r.classes} | ${r.images} | ${percent(r.top1)} |${others} ${percent(r.chance)} |`);
+}
 backbone.model.dispose();

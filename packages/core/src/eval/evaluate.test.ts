@@ -20,7 +20,7 @@ import { conditionalMethod, contextMethod, loadTinyBackbone, syntheticDataset, v
 import { train } from "../train/trainer.js";
 import { evaluate } from "./checkpoint-eval.js";
 import { createValidator, evaluateLearner, predict } from "./evaluate.js";
-import { templateTokens, zeroShotMethod } from "./zero-shot.js";
+import { templateFeatures, templateTokens, zeroShotMethod } from "./zero-shot.js";
 
 let backbone: Backbone;
 let dataset: ClassificationDataset;
@@ -92,6 +92,31 @@ describe("evaluation", () => {
     expect(rows[0]!.slice(0, eotIndices[0]! + 1)).toEqual([510, 320, 502, 503, 320, 7, 269, 511]);
     expect(zeroShotMethod.parseOptions({}).template).toBe("a photo of a {}.");
     expect(() => zeroShotMethod.parseOptions({ template: "no placeholder" })).toThrow(/VLP_METHOD_OPTIONS/);
+  });
+
+  it("a list of templates is CLIP's ensemble: the mean of each template's unit text features", () => {
+    const names = dataset.classNames;
+    const templates = ["a photo of a {}.", "{}", "a {}"];
+    const expected = tf.tidy(() => {
+      const unit = templates.map((t) => { const raw = templateFeatures(backbone, names, t); return tf.div(raw, tf.norm(raw, 2, -1, true)); });
+      return Array.from(tf.div(tf.add(tf.add(unit[0]!, unit[1]!), unit[2]!), 3).dataSync());
+    });
+    const before = tf.memory().numTensors;
+    const learner = learnerFor(zeroShotMethod, names, { template: templates });
+    const side = learner.text();
+    if (side.kind !== "features") throw new Error("zero-shot gives fixed features");
+    const got = Array.from(side.features.dataSync());
+    got.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 6));
+    const single = learnerFor(zeroShotMethod, names, { template: ["{}"] });
+    const one = single.text();
+    if (one.kind !== "features") throw new Error("zero-shot gives fixed features");
+    expect(Array.from(one.features.dataSync())).not.toEqual(got);
+    tf.dispose([side.features, one.features]);
+    learner.dispose();
+    single.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => zeroShotMethod.parseOptions({ template: [] })).toThrow(/VLP_METHOD_OPTIONS/);
+    expect(() => zeroShotMethod.parseOptions({ template: ["{}", "no placeholder"] })).toThrow(/VLP_METHOD_OPTIONS/);
   });
 
   it("evaluate(checkpoint, dataset) rebuilds the learner for any dataset, including an image folder", async () => {

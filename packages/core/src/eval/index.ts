@@ -6,7 +6,7 @@ export { evaluateLearner, predict, createValidator } from "./evaluate.js";
 export type { EvaluateOptions, EvaluationResult, Validator } from "./evaluate.js";
 export { evaluate } from "./checkpoint-eval.js";
 export type { CheckpointEvaluationDeps } from "./checkpoint-eval.js";
-export { zeroShotMethod, templateFeatures, templateTokens, ZERO_SHOT_TEMPLATE } from "./zero-shot.js";
+export { zeroShotMethod, ensembleFeatures, templateFeatures, templateTokens, ZERO_SHOT_TEMPLATE } from "./zero-shot.js";
 export { protocolData, runProtocol } from "./protocols.js";
 export type {
   DatasetProvider,

@@ -1,7 +1,9 @@
 /**
  * Zero-shot CLIP as a method with nothing to learn: the classifier is the text features of a hand-written
  * template, "a photo of a {}." by default (CoOp's ZeroshotCLIP; its per-dataset templates can be passed as
- * `template`). Register it like any method; the trainer skips training for a learner without parameters.
+ * `template`), or of several templates averaged (CLIP's prompt ensembling: each template's features are
+ * L2-normalised per class, then averaged). Register it like any method; the trainer skips training for a learner
+ * without parameters.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Type } from "@sinclair/typebox";
@@ -12,11 +14,13 @@ import { methodErrors } from "../method/errors.js";
 
 export const ZERO_SHOT_TEMPLATE = "a photo of a {}.";
 
+const templateString = Type.String({ pattern: "\\{\\}" });
+
 const zeroShotSchema = Type.Object(
   {
-    template: Type.String({
-      pattern: "\\{\\}",
-      description: 'Prompt template; "{}" is replaced by the class name (CoOp ZeroshotCLIP: "a photo of a {}.").',
+    template: Type.Union([templateString, Type.Array(templateString, { minItems: 1 })], {
+      description: 'Prompt template; "{}" is replaced by the class name (CoOp ZeroshotCLIP: "a photo of a {}."). ' +
+        "A list of templates is an ensemble: per class, the mean of each template's L2-normalised text features (CLIP).",
     }),
   },
   { additionalProperties: false },
@@ -42,12 +46,24 @@ export function templateFeatures(backbone: Backbone, classNames: readonly string
   return tf.tidy(() => encodeText(backbone.model.weights, { embeddings: embedTokens(backbone.model.weights, rows), eotIndices }));
 }
 
+/** Text features [classes, embed] of one template, or the mean of several templates' unit features. */
+export function ensembleFeatures(backbone: Backbone, classNames: readonly string[], template: string | readonly string[]): tf.Tensor2D {
+  if (typeof template === "string") return templateFeatures(backbone, classNames, template);
+  return tf.tidy(() => {
+    const unit = template.map((one) => {
+      const raw = templateFeatures(backbone, classNames, one);
+      return tf.div(raw, tf.norm(raw, 2, -1, true));
+    });
+    return tf.div(tf.addN(unit), unit.length) as tf.Tensor2D;
+  });
+}
+
 class ZeroShotLearner implements PromptLearner {
   readonly params = {};
   private readonly features: tf.Tensor2D;
 
-  constructor(template: string, context: MethodContext) {
-    this.features = templateFeatures(context.backbone, context.classNames, template);
+  constructor(template: string | readonly string[], context: MethodContext) {
+    this.features = ensembleFeatures(context.backbone, context.classNames, template);
   }
 
   text(): TextSide {
@@ -68,7 +84,7 @@ class ZeroShotLearner implements PromptLearner {
 /** The zero-shot CLIP baseline as a method ("zero-shot"): no parameters, no training. */
 export const zeroShotMethod = defineMethod({
   name: "zero-shot",
-  description: 'Zero-shot CLIP: classify with the text features of "a photo of a {class}." (no training).',
+  description: 'Zero-shot CLIP: classify with the text features of "a photo of a {class}." or of a template ensemble (no training).',
   optionsSchema: zeroShotSchema,
   defaults: { template: ZERO_SHOT_TEMPLATE },
   create: (options, context) => new ZeroShotLearner(options.template, context),

@@ -10,7 +10,7 @@ import { captionVocabulary, defaultBackboneConfig } from "./default-backbone.js"
 import { pretrainClip, saveClipWeights, type PretrainProgress } from "./pretrain.js";
 
 /** The shipped default backbone's recipe (docs/backbone.md): what every unstated option below falls back to. */
-export const defaultPretrainRecipe: PretrainRecipe = { steps: 6000, batchSize: 128, lr: 1e-3, emojiShare: 0.5, sceneProbability: 0.8, greyProbability: 0.2 };
+export const defaultPretrainRecipe: PretrainRecipe = { steps: 6000, batchSize: 128, lr: 1e-3, emojiShare: 0.5, sceneProbability: 0.8, greyProbability: 0 };
 
 export interface PretrainRecipe {
   readonly steps: number;

@@ -50,7 +50,8 @@ export interface PretrainOptions {
   readonly sceneProbability?: number;
   /**
    * Probability that a drawn image is turned grey (ITU-R 601 luma in all three channels) before cropping (default 0).
-   * Grey drawings and photos (monotone emoji, icons, Fashion-MNIST) then share features with coloured ones.
+   * Meant to let grey drawings and photos (monotone emoji, Fashion-MNIST) share features with coloured ones; at 0.2
+   * it did not lift them on the default backbone (docs/backbone.md, v3 experiment).
    */
   readonly greyProbability?: number;
   /** Relative sampling weight of each pair (length corpus.size, all >= 0); pairs are drawn uniformly without it. */

@@ -18,13 +18,15 @@ const args = new Map<string, string>();
 process.argv.slice(2).forEach((arg, i, all) => arg.startsWith("--") && args.set(arg.slice(2), all[i + 1] ?? ""));
 const dir = args.get("dir") ?? defaultBackboneDir;
 
+// Checked by the zero-shot method's options schema: a template without "{}" is an error, not skipped.
+const templates = (args.get("templates") ?? "").split("|").filter(Boolean);
+for (const template of templates) zeroShotMethod.parseOptions({ template }); // before any evaluation
+
 await initBackend({ backend: args.get("backend") ?? "auto" });
 // The backbone in --dir (model.safetensors and vocab.json, as pretrain writes them); the shipped one by default.
 const backbone = dir === defaultBackboneDir
   ? await loadBackbone("default")
   : { model: await ClipModel.load(join(dir, "model.safetensors")), tokenizer: await loadWordTokenizer(join(dir, "vocab.json")), name: dir };
-
-const templates = (args.get("templates") ?? "").split("|").filter((t) => t.includes("{}"));
 
 async function zeroShot(dataset: ClassificationDataset, template?: string): Promise<number> {
   const options = zeroShotMethod.parseOptions(template ? { template } : {});

@@ -153,3 +153,13 @@ export function flipHorizontal(image: RgbImage): RgbImage {
   }
   return { width, height, data: out };
 }
+
+/** The image in grey: luma 0.299 R + 0.587 G + 0.114 B, rounded, in all three channels (a new image). */
+export function toGrey(image: RgbImage): RgbImage {
+  const data = new Uint8Array(image.data.length);
+  for (let p = 0; p < data.length; p += 3) {
+    const luma = Math.round(0.299 * image.data[p]! + 0.587 * image.data[p + 1]! + 0.114 * image.data[p + 2]!);
+    data[p] = data[p + 1] = data[p + 2] = luma;
+  }
+  return { width: image.width, height: image.height, data };
+}

@@ -6,6 +6,7 @@ import type { ClipConfig } from "../clip/config.js";
 import { clipLogits, embedTokens, encodeImage, encodeText } from "../clip/encoders.js";
 import { prepareWeights } from "../clip/weights.js";
 import { augment, batchToTensor } from "../data/transforms.js";
+import { toGrey } from "../data/resample.js";
 import type { RgbImage } from "../data/image.js";
 import { readSafetensors, writeSafetensors, type TensorToWrite } from "../tensor/safetensors.js";
 import { Rng } from "../tensor/rng.js";
@@ -130,16 +131,6 @@ function drawImage(options: PretrainOptions, index: number, rng: Rng): RgbImage 
   if (probability <= 0 || !corpus.scene) return corpus.image(index);
   const seed = rng.int(2 ** 31);
   return rng.next() < probability ? corpus.scene(index, seed) : corpus.image(index);
-}
-
-/** The image in grey: luma 0.299 R + 0.587 G + 0.114 B, rounded, in all three channels (a new image). */
-export function toGrey(image: RgbImage): RgbImage {
-  const data = new Uint8Array(image.data.length);
-  for (let p = 0; p < data.length; p += 3) {
-    const luma = Math.round(0.299 * image.data[p]! + 0.587 * image.data[p + 1]! + 0.114 * image.data[p + 2]!);
-    data[p] = data[p + 1] = data[p + 2] = luma;
-  }
-  return { width: image.width, height: image.height, data };
 }
 
 function checkProbability(name: string, value: number): void {

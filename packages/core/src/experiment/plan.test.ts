@@ -103,6 +103,9 @@ describe("recipe presets and epochs by shot count", () => {
     const run = planManifest(resolveManifest(tiny, { baseDir: "/exp", cwd: "/work", methods: catalog })).runs[0]!;
     expect(run.recipe).toMatchObject({ lr: 0.5, batchSize: 8 });
     expect(run.recipe).not.toHaveProperty("epochsByShots");
+    // epochs beside a preset replace that preset's table too
+    const tinyLonger = grid({ methods: [{ method: "coop", recipe: { preset: "coop-tiny", epochs: 11 } }] });
+    expect(epochsByShots(tinyLonger)).toEqual([[1, 11], [2, 11], [4, 11], [16, 11]]);
     const table = grid({ recipe: { epochsByShots: { "4": 9 } }, methods: [{ method: "coop", recipe: { lr: 0.1 } }] });
     expect(epochsByShots(table)).toEqual([[1, 9], [2, 9], [4, 9], [16, 9]]);
   });

@@ -80,11 +80,16 @@ function knownRecipeKeys(values: Readonly<Record<string, unknown>> | undefined):
 
 type RecipeLayer = Readonly<Record<string, unknown>> | undefined;
 
-/** A layer with its `preset` expanded under its own fields (validation has checked the name). */
+/**
+ * A layer with its `preset` expanded under its own fields (validation has checked the name). The layer's own
+ * `epochs` replaces the preset's epochs-by-shots table, as a later layer's would.
+ */
 function expandPreset(layer: RecipeLayer, catalog: MethodCatalog | undefined): RecipeLayer {
   if (!layer || typeof layer.preset !== "string") return layer;
   const { preset, ...fields } = layer;
-  return { ...knownRecipeKeys(catalog?.recipePreset?.(preset)), ...fields };
+  const expanded: Record<string, unknown> = { ...knownRecipeKeys(catalog?.recipePreset?.(preset)), ...fields };
+  if (fields.epochs !== undefined && fields.epochsByShots === undefined) delete expanded.epochsByShots;
+  return expanded;
 }
 
 /** Layers merged in order; a layer that sets `epochs` without `epochsByShots` drops an earlier table. */

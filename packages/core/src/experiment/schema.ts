@@ -99,7 +99,7 @@ export const RecipeSchema = Type.Object(
     epochsByShots: Type.Optional(
       Type.Record(Type.String({ pattern: "^[1-9][0-9]*$" }), PositiveInt("Epochs at this shot count."), {
         description:
-          "Epochs by shot count, e.g. {\"1\": 50, \"2\": 100, \"8\": 200}: a run with K shots takes the entry of the largest listed count <= K (K below every listed count takes the smallest one). An `epochs` in a later layer replaces the table.",
+          "Epochs by shot count, e.g. {\"1\": 50, \"2\": 100, \"8\": 200}: a run with K shots takes the entry of the largest listed count <= K (K below every listed count takes the smallest one). An `epochs` in a later layer, or beside a preset in the same layer, replaces the table.",
         additionalProperties: false,
       }),
     ),

@@ -8,9 +8,9 @@ import * as tf from "@tensorflow/tfjs";
 import { batchToTensor, clipPreprocess, initBackend, loadBackbone, loadCorpus, templateFeatures } from "../packages/core/src/index.js";
 import { encodeImage } from "../packages/core/src/clip/encoders.js";
 import { readDatasetFile } from "../packages/core/src/data/dataset-files.js";
+import { scriptArgs } from "./script-kit.js";
 
-const args = new Map<string, string>();
-process.argv.slice(2).forEach((arg, i, all) => arg.startsWith("--") && args.set(arg.slice(2), all[i + 1] ?? ""));
+const args = scriptArgs();
 
 await initBackend({ backend: args.get("backend") ?? "auto", log: () => {} });
 const backbone = await loadBackbone("default");

@@ -8,14 +8,10 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  builtinDatasets, ClipModel, crossDomain, defaultBackboneDir, evaluateLearner, initBackend, loadBackbone, loadDataset, loadWordTokenizer, Rng,
-  zeroShotMethod,
-  type ClassificationDataset,
-} from "../packages/core/src/index.js";
+import { builtinDatasets, crossDomain, defaultBackboneDir, initBackend, loadDataset, zeroShotMethod, type ClassificationDataset } from "../packages/core/src/index.js";
+import { backboneIn, scriptArgs, zeroShotAccuracy } from "./script-kit.js";
 
-const args = new Map<string, string>();
-process.argv.slice(2).forEach((arg, i, all) => arg.startsWith("--") && args.set(arg.slice(2), all[i + 1] ?? ""));
+const args = scriptArgs();
 const dir = args.get("dir") ?? defaultBackboneDir;
 
 // Checked by the zero-shot method's options schema: a template without "{}" is an error, not skipped.
@@ -24,19 +20,8 @@ for (const template of templates) zeroShotMethod.parseOptions({ template }); // 
 
 await initBackend({ backend: args.get("backend") ?? "auto" });
 // The backbone in --dir (model.safetensors and vocab.json, as pretrain writes them); the shipped one by default.
-const backbone = dir === defaultBackboneDir
-  ? await loadBackbone("default")
-  : { model: await ClipModel.load(join(dir, "model.safetensors")), tokenizer: await loadWordTokenizer(join(dir, "vocab.json")), name: dir };
-
-async function zeroShot(dataset: ClassificationDataset, template?: string): Promise<number> {
-  const options = zeroShotMethod.parseOptions(template ? { template } : {});
-  const learner = zeroShotMethod.create(options, { backbone, classNames: dataset.classNames, rng: new Rng(0) });
-  try {
-    return (await evaluateLearner(backbone, learner, dataset, { batchSize: 256 })).accuracy;
-  } finally {
-    learner.dispose();
-  }
-}
+const backbone = await backboneIn(dir);
+const zeroShot = (dataset: ClassificationDataset, template?: string) => zeroShotAccuracy(backbone, dataset, template);
 
 type Row = { set: string; classes: number; images: number; top1: number; chance: number; byTemplate?: Record<string, number> };
 const rows: Row[] = [];

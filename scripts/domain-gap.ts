@@ -5,38 +5,22 @@
  * clothing concepts drawn as emoji in each benchmark style (docs/backbone.md, "Fashion-MNIST: a domain gap").
  *   npx tsx --conditions=source scripts/domain-gap.ts [--dataset fashionmnist] [--shots 16] [--seed 1] [--dir <backbone dir>]
  */
-import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import {
-  ClipModel, crossDomain, defaultBackboneDir, encodeDataset, evaluateLearner, fewShot, initBackend, loadBackbone, loadDataset,
-  loadWordTokenizer, Rng, zeroShotMethod,
-  type Backbone, type ClassificationDataset,
-} from "../packages/core/src/index.js";
+import { crossDomain, encodeDataset, fewShot, initBackend, loadDataset, Rng, zeroShotMethod, type ClassificationDataset } from "../packages/core/src/index.js";
+import { backboneIn, scriptArgs, zeroShotAccuracy } from "./script-kit.js";
 
-const args = new Map<string, string>();
-process.argv.slice(2).forEach((arg, i, all) => arg.startsWith("--") && args.set(arg.slice(2), all[i + 1] ?? ""));
+const args = scriptArgs();
 const datasetName = args.get("dataset") ?? "fashionmnist";
 const shots = Number(args.get("shots") ?? 16);
 const seed = Number(args.get("seed") ?? 1);
-const dir = args.get("dir") ?? defaultBackboneDir;
 const templates = ["{}", "a photo of a {}.", "a picture of a {}."];
 /** EmojiNet's nearest concepts to Fashion-MNIST's ten classes, in its class order. */
 const clothingEmoji = ["t-shirt", "jeans", "woman’s clothes", "dress", "kimono", "woman’s sandal", "man’s shoe", "running shoe", "handbag", "woman’s boot"];
 
 await initBackend({ backend: args.get("backend") ?? "auto" });
-const backbone: Backbone = dir === defaultBackboneDir
-  ? await loadBackbone("default")
-  : { model: await ClipModel.load(join(dir, "model.safetensors")), tokenizer: await loadWordTokenizer(join(dir, "vocab.json")), name: dir };
+const backbone = await backboneIn(args.get("dir"));
 const percent = (x: number) => `${(x * 100).toFixed(2)}%`;
-
-async function zeroShot(dataset: ClassificationDataset, template: string): Promise<number> {
-  const learner = zeroShotMethod.create(zeroShotMethod.parseOptions({ template }), { backbone, classNames: dataset.classNames, rng: new Rng(0) });
-  try {
-    return (await evaluateLearner(backbone, learner, dataset, { batchSize: 250 })).accuracy;
-  } finally {
-    learner.dispose();
-  }
-}
+const zeroShot = (dataset: ClassificationDataset, template: string) => zeroShotAccuracy(backbone, dataset, template);
 
 /** Top-1 of the class-mean and of the 1-nearest-neighbour classifier over unit image features. */
 async function imageOnly(train: ClassificationDataset, test: ClassificationDataset): Promise<{ prototype: number; nearest: number }> {

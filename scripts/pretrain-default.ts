@@ -6,9 +6,9 @@
  * Resumable: run it again after an interruption and it continues from the last checkpoint.
  */
 import { initBackend, pretrainDefaultBackbone } from "../packages/core/src/index.js";
+import { scriptArgs } from "./script-kit.js";
 
-const args = new Map<string, string>();
-process.argv.slice(2).forEach((arg, i, all) => arg.startsWith("--") && args.set(arg.slice(2), all[i + 1] ?? ""));
+const args = scriptArgs();
 
 const number = (name: string) => (args.has(name) ? Number(args.get(name)) : undefined);
 

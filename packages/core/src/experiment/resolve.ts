@@ -81,22 +81,21 @@ function knownRecipeKeys(values: Readonly<Record<string, unknown>> | undefined):
 type RecipeLayer = Readonly<Record<string, unknown>> | undefined;
 
 /**
- * A layer with its `preset` expanded under its own fields (validation has checked the name). The layer's own
- * `epochs` replaces the preset's epochs-by-shots table, as a later layer's would.
+ * A layer that names a `preset` is two layers: the preset's values, then the layer's own fields over them (so the
+ * layer's `epochs` replaces the preset's epochs-by-shots table as any later layer's does). Validation has checked
+ * the name.
  */
-function expandPreset(layer: RecipeLayer, catalog: MethodCatalog | undefined): RecipeLayer {
-  if (!layer || typeof layer.preset !== "string") return layer;
+function expandPreset(layer: RecipeLayer, catalog: MethodCatalog | undefined): RecipeLayer[] {
+  if (!layer || typeof layer.preset !== "string") return [layer];
   const { preset, ...fields } = layer;
-  const expanded: Record<string, unknown> = { ...knownRecipeKeys(catalog?.recipePreset?.(preset)), ...fields };
-  if (fields.epochs !== undefined && fields.epochsByShots === undefined) delete expanded.epochsByShots;
-  return expanded;
+  return [catalog?.recipePreset?.(preset), fields];
 }
 
 /** Layers merged in order; a layer that sets `epochs` without `epochsByShots` drops an earlier table. */
 export function layerRecipes(layers: readonly RecipeLayer[], catalog?: MethodCatalog): Recipe {
   let merged: Record<string, unknown> = { ...defaultRecipe };
-  for (const raw of layers) {
-    const layer = knownRecipeKeys(expandPreset(raw, catalog));
+  for (const raw of layers.flatMap((layer) => expandPreset(layer, catalog))) {
+    const layer = knownRecipeKeys(raw);
     if (layer.epochs !== undefined && layer.epochsByShots === undefined) delete merged.epochsByShots;
     merged = { ...merged, ...layer };
   }
